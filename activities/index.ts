@@ -1,0 +1,19 @@
+import { applyActivities } from './apply';
+import { scanActivities } from './scan';
+import { stateActivities } from './state';
+import { sweepActivities } from './sweep';
+import type { ActivityDeps } from './deps';
+
+export type { ActivityDeps } from './deps';
+
+/** Every side effect the workflows may ask for, built around clients created once by the worker. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...scanActivities(deps),
+    ...stateActivities(deps),
+    ...applyActivities(deps),
+    ...sweepActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,78 @@
+import type { ScanCursor } from '../workflows/messages';
+import type { SearchRequest } from '../src/descope/api';
+import type { DescopeUser } from '../src/store/types';
+
+/**
+ * Keyset paging over a Descope time field, so that users created or deleted while a scan runs never make it
+ * skip a surviving user (Descope pages by offset, with no snapshot).
+ *
+ * Each request asks for users whose time is after the cursor's second, oldest first. Descope's order among
+ * users of the SAME second is undocumented, so the last second of a full page may continue on the next page:
+ * the cursor only moves to the second before it, and the next request re-reads that second (writes are
+ * idempotent). When a whole page is one second (a bulk import), that second is paged on its own by offset,
+ * restarting whenever Descope's `total` for it changes, since a deletion inside it shifts later rows.
+ *
+ * Units: user times are epoch seconds; filters are epoch ms, `from` exclusive and `to` inclusive.
+ */
+export function nextRequest(cursor: ScanCursor, pageSize: number): SearchRequest {
+  const [fromKey, toKey] =
+    cursor.field === 'createdTime'
+      ? (['fromCreatedTime', 'toCreatedTime'] as const)
+      : (['fromModifiedTime', 'toModifiedTime'] as const);
+  const sort = [{ field: cursor.field, desc: false }];
+  if (cursor.cluster) {
+    const second = cursor.cluster.second;
+    if (second === null)
+      return { ...rangeOf(cursor, fromKey, toKey), sort, limit: pageSize, page: cursor.cluster.page };
+    return {
+      [fromKey]: second * 1000 - 1,
+      [toKey]: Math.min(second * 1000 + 999, cursor.upperMs),
+      sort,
+      limit: pageSize,
+      page: cursor.cluster.page,
+    };
+  }
+  return { ...rangeOf(cursor, fromKey, toKey), sort, limit: pageSize, page: 0 };
+}
+
+function rangeOf(cursor: ScanCursor, fromKey: keyof SearchRequest, toKey: keyof SearchRequest): SearchRequest {
+  const from = cursor.afterSecond === null ? cursor.fromMs : cursor.afterSecond * 1000 + 999;
+  // 0 means "no filter" to Descope; a cursor before the epoch has nothing to exclude anyway.
+  return { [fromKey]: Math.max(from, 0), [toKey]: cursor.upperMs };
+}
+
+const MAX_CLUSTER_RESTARTS = 5;
+
+export function advance(cursor: ScanCursor, users: DescopeUser[], total: number, pageSize: number): ScanCursor {
+  if (cursor.cluster) return advanceInCluster(cursor, cursor.cluster, users.length, total, pageSize);
+  if (users.length < pageSize) return { ...cursor, afterSecond: secondOf(cursor.upperMs), done: true };
+  const times = users.map((u) => u[cursor.field]);
+  if (times.some((t) => typeof t !== 'number')) {
+    // Descope may omit modifiedTime: without the field there is no key to page on, so the rest of the range
+    // is paged by offset (fine for reconciliation, whose range holds only recent changes).
+    return { ...cursor, cluster: { second: null, page: 1, total, restarts: 0 } };
+  }
+  const first = Math.min(...(times as number[]));
+  const last = Math.max(...(times as number[]));
+  if (first === last) return { ...cursor, cluster: { second: last, page: 0, total: null, restarts: 0 } };
+  return { ...cursor, afterSecond: last - 1 };
+}
+
+function advanceInCluster(
+  cursor: ScanCursor,
+  cluster: NonNullable<ScanCursor['cluster']>,
+  count: number,
+  total: number,
+  pageSize: number,
+): ScanCursor {
+  if (cluster.total !== null && total !== cluster.total && cluster.restarts < MAX_CLUSTER_RESTARTS) {
+    return { ...cursor, cluster: { ...cluster, page: 0, total, restarts: cluster.restarts + 1 } };
+  }
+  if (count < pageSize && cluster.second === null) return { ...cursor, cluster: undefined, done: true };
+  if (count < pageSize) return { ...cursor, afterSecond: cluster.second, cluster: undefined };
+  return { ...cursor, cluster: { ...cluster, page: cluster.page + 1, total } };
+}
+
+export function secondOf(ms: number): number {
+  return Math.floor(ms / 1000);
+}

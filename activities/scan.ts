@@ -1,0 +1,46 @@
+import { advance, nextRequest } from './keyset';
+import { withDescopeFailures } from './failures';
+import type { ActivityDeps } from './deps';
+import type { ScanCursor, WriteTotals } from '../workflows/messages';
+import type { WriteSource } from '../src/store/types';
+
+export interface ScanPageInput {
+  cursor: ScanCursor;
+  pageSize: number;
+  withTestUser: boolean;
+  source: WriteSource;
+}
+
+export interface ScanPageOutput {
+  cursor: ScanCursor;
+  total: number;
+  totals: WriteTotals;
+}
+
+/**
+ * Exactly one Descope search per call, so the search task queue's rate limit IS the request budget.
+ * The page goes straight into MongoDB; only the cursor and counts return to the workflow.
+ */
+export function scanActivities({ descope, store, metrics, now = Date.now }: ActivityDeps) {
+  return {
+    async scanPage(input: ScanPageInput): Promise<ScanPageOutput> {
+      const request = { ...nextRequest(input.cursor, input.pageSize), withTestUser: input.withTestUser };
+      const observedAt = now();
+      const page = await withDescopeFailures(
+        () => descope.searchUsers(request),
+        () => metrics?.rateLimited.inc({ call: 'search' }),
+      );
+      const result = await store.writeUsers(
+        page.users.map((user) => ({ kind: 'snapshot' as const, user, observedAt })),
+        input.source,
+      );
+      metrics?.recordWrite(input.source, result);
+      metrics?.pages.inc({ source: input.source });
+      return {
+        cursor: advance(input.cursor, page.users, page.total, input.pageSize),
+        total: page.total,
+        totals: { seen: page.users.length, ...result },
+      };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { MongoClient, type Collection, type Db } from 'mongodb';
+import { writeUserObservations } from './writeUsers';
+import { fromUserDocument } from './userDocument';
+import {
+  META,
+  type DescopeUser,
+  type UserDocument,
+  type UserObservation,
+  type WriteResult,
+  type WriteSource,
+} from './types';
+
+export interface SyncStateDocument {
+  _id: string;
+  [field: string]: unknown;
+}
+
+export interface EventRecord {
+  _id: string;
+  action: string;
+  userId: string | null;
+  occurredAt: number | null;
+  receivedAt: number;
+  appliedAt?: number;
+  outcome?: string;
+  workflowId?: string;
+}
+
+/** Everything that touches MongoDB. Built once per process around one MongoClient and passed in. */
+export class MongoStore {
+  readonly users: Collection<UserDocument>;
+  readonly syncState: Collection<SyncStateDocument>;
+  readonly events: Collection<EventRecord>;
+
+  constructor(
+    readonly client: MongoClient,
+    readonly db: Db,
+  ) {
+    this.users = db.collection<UserDocument>('users');
+    this.syncState = db.collection<SyncStateDocument>('sync_state');
+    this.events = db.collection<EventRecord>('events');
+  }
+
+  static async connect(uri: string, dbName: string, options: { serverSelectionTimeoutMS?: number } = {}) {
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000 });
+    await client.connect();
+    return new MongoStore(client, client.db(dbName));
+  }
+
+  /** Indexes the sweep's candidate query and the status counts need. Idempotent. */
+  async ensureIndexes(): Promise<void> {
+    await this.users.createIndex({ [`${META}.deleted`]: 1, [`${META}.observedAt`]: 1 }, { name: 'deleted_observedAt' });
+    await this.events.createIndex({ receivedAt: 1 }, { name: 'receivedAt' });
+  }
+
+  /** The one write path for user state (see writeUsers.ts). */
+  writeUsers(observations: UserObservation[], source: WriteSource): Promise<WriteResult> {
+    return writeUserObservations(this.users, observations, source);
+  }
+
+  async getUser(userId: string): Promise<{ user: DescopeUser; meta: UserDocument[typeof META] } | undefined> {
+    const doc = await this.users.findOne({ _id: userId });
+    return doc ? { user: fromUserDocument(doc), meta: doc[META] } : undefined;
+  }
+
+  async countUsers(): Promise<{ live: number; deleted: number }> {
+    const [live, deleted] = await Promise.all([
+      this.users.countDocuments({ [`${META}.deleted`]: false }),
+      this.users.countDocuments({ [`${META}.deleted`]: true }),
+    ]);
+    return { live, deleted };
+  }
+
+  async getState<T extends object>(id: string): Promise<(T & { _id: string }) | undefined> {
+    const doc = await this.syncState.findOne({ _id: id });
+    return (doc as (T & { _id: string }) | null) ?? undefined;
+  }
+
+  async setState(id: string, fields: Record<string, unknown>): Promise<void> {
+    await this.syncState.updateOne({ _id: id }, { $set: { ...fields, updatedAt: new Date() } }, { upsert: true });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.command({ ping: 1 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

@@ -1,0 +1,44 @@
+import type { Connection } from '@temporalio/client';
+import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+export const kindKey = defineSearchAttributeKey('DescopeKind', 'KEYWORD');
+export const projectKey = defineSearchAttributeKey('DescopeProjectId', 'KEYWORD');
+export const userKey = defineSearchAttributeKey('DescopeUserId', 'KEYWORD');
+
+/**
+ * Registers the product's search attributes so the Web UI can filter ("failed event workflows for user X").
+ * Returns false when the server refuses (no operator permission): workflows then start without them, since
+ * starting a workflow with an unknown search attribute would fail every start.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
+  const wanted = [kindKey.name, projectKey.name, userKey.name];
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = wanted.filter((name) => !(name in (existing.customAttributes ?? {})));
+    if (missing.length === 0) return true;
+    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function searchAttributesFor(
+  enabled: boolean,
+  kind: string,
+  projectId: string,
+  userId?: string,
+): { typedSearchAttributes?: SearchAttributePair[] } {
+  if (!enabled) return {};
+  const pairs: SearchAttributePair[] = [
+    { key: kindKey, value: kind },
+    { key: projectKey, value: projectId },
+  ];
+  if (userId) pairs.push({ key: userKey, value: userId });
+  return { typedSearchAttributes: pairs };
+}

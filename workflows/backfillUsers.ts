@@ -1,0 +1,114 @@
+import { CancellationScope, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { searchActivities, storeActivities } from './activityProfiles';
+import {
+  emptyTotals,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  type BackfillInput,
+  type ScanCarry,
+  type ScanResult,
+} from './messages';
+import { progressOf, scanLoop, type ScanControl } from './scanLoop';
+import { parseTime, stateId } from './time';
+
+/**
+ * The initial load: every user created up to the moment it starts, paged by creation time, straight into
+ * MongoDB. Pausable (signals), observable (query), cancellable after the current page, and it continues as
+ * new with its cursor so history stays small however many users there are.
+ */
+export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResult> {
+  const pageSize = clampPageSize(input.pageSize);
+  const carry: ScanCarry = input.carry ?? newCarry(input);
+  carry.runs += 1;
+  const control: ScanControl = { paused: false, stopRequested: false };
+  let state: 'running' | 'paused' | 'completed' | 'cancelled' = 'running';
+  setHandler(pauseSignal, () => {
+    control.paused = true;
+    state = 'paused';
+  });
+  setHandler(resumeSignal, () => {
+    control.paused = false;
+    state = 'running';
+  });
+  setHandler(progressQuery, () => progressOf(carry, control.paused ? 'paused' : state, Date.now()));
+
+  const store = storeActivities();
+  const id = stateId('backfill', workflowInfo().workflowId);
+  const mirror = (fields: Record<string, unknown>) =>
+    CancellationScope.nonCancellable(() =>
+      store.saveSyncState(id, { workflowId: workflowInfo().workflowId, ...fields }),
+    );
+  if (carry.runs === 1)
+    await mirror({ state: 'running', startedAt: new Date(carry.startedAtMs), finishedAt: null, lastError: null });
+
+  let outcome: 'done' | 'continue' | 'stopped';
+  try {
+    outcome = await CancellationScope.cancellable(() =>
+      scanLoop(
+        carry,
+        { pageSize, withTestUser: input.includeTestUsers ?? false, source: 'backfill', control },
+        // The page in flight finishes even when the workflow is cancelled: "stop after the current page".
+        {
+          scanPage: (args) =>
+            CancellationScope.nonCancellable(() => searchActivities(workflowInfo().taskQueue).scanPage(args)),
+        },
+        (c) => mirror({ state: control.paused ? 'paused' : 'running', ...snapshot(c) }),
+      ),
+    );
+  } catch (error) {
+    if (isCancellation(error)) {
+      await mirror({ state: 'cancelled', finishedAt: new Date(Date.now()), ...snapshot(carry) });
+      throw error;
+    }
+    await mirror({
+      state: 'failed',
+      lastError: error instanceof Error ? error.message : String(error),
+      ...snapshot(carry),
+    });
+    throw error;
+  }
+  if (outcome === 'continue') await continueAsNew<typeof backfillUsers>({ ...input, carry });
+  state = 'completed';
+  const finishedAt = new Date(Date.now());
+  await mirror({ state: 'completed', finishedAt, ...snapshot(carry) });
+  return {
+    pages: carry.pages,
+    requests: carry.requests,
+    totals: carry.totals,
+    startedAt: new Date(carry.startedAtMs).toISOString(),
+    finishedAt: finishedAt.toISOString(),
+  };
+}
+
+function newCarry(input: BackfillInput): ScanCarry {
+  const startedAtMs = Date.now();
+  const fromMs = input.createdFrom === undefined ? 0 : parseTime(input.createdFrom, 'createdFrom') - 1;
+  const upperMs = input.createdTo === undefined ? startedAtMs : parseTime(input.createdTo, 'createdTo');
+  return {
+    cursor: { field: 'createdTime', afterSecond: null, fromMs, upperMs, done: false },
+    pages: 0,
+    requests: 0,
+    totals: emptyTotals(),
+    estimatedTotal: null,
+    startedAtMs,
+    runs: 0,
+  };
+}
+
+function snapshot(carry: ScanCarry) {
+  return {
+    cursor: carry.cursor,
+    pages: carry.pages,
+    requests: carry.requests,
+    usersSeen: carry.totals.seen,
+    usersWritten: carry.totals.applied,
+    totals: carry.totals,
+    estimatedTotal: carry.estimatedTotal,
+  };
+}
+
+export function clampPageSize(pageSize: number | undefined): number {
+  if (pageSize === undefined || !Number.isFinite(pageSize)) return 100;
+  return Math.min(Math.max(Math.floor(pageSize), 1), 100);
+}

@@ -1,0 +1,65 @@
+import { condition, workflowInfo } from '@temporalio/workflow';
+import { addTotals, type ScanCarry, type ScanProgress } from './messages';
+import type { Activities } from '../activities';
+import type { WriteSource } from '../src/store/types';
+
+/** Pages to read in one workflow run before continuing as new, well before history grows large. */
+export const PAGES_PER_RUN = 250;
+
+export interface ScanControl {
+  paused: boolean;
+  stopRequested: boolean;
+}
+
+/**
+ * Drives a keyset scan one page (one Descope request) at a time. Returns 'done' at the end of the range,
+ * 'continue' when this run should continue as new, 'stopped' when cancellation was requested.
+ * While paused, nothing reaches Descope: the loop waits before scheduling the next page.
+ */
+export async function scanLoop(
+  carry: ScanCarry,
+  opts: { pageSize: number; withTestUser: boolean; source: WriteSource; control: ScanControl },
+  search: Pick<Activities, 'scanPage'>,
+  onPage: (carry: ScanCarry) => Promise<void>,
+): Promise<'done' | 'continue' | 'stopped'> {
+  let pagesThisRun = 0;
+  while (!carry.cursor.done) {
+    await condition(() => !opts.control.paused || opts.control.stopRequested);
+    if (opts.control.stopRequested) return 'stopped';
+    const page = await search.scanPage({
+      cursor: carry.cursor,
+      pageSize: opts.pageSize,
+      withTestUser: opts.withTestUser,
+      source: opts.source,
+    });
+    if (!carry.cursor.cluster) carry.estimatedTotal = carry.totals.seen + page.total;
+    carry.cursor = page.cursor;
+    carry.pages += 1;
+    carry.requests += 1;
+    carry.totals = addTotals(carry.totals, page.totals);
+    pagesThisRun += 1;
+    await onPage(carry);
+    if (!carry.cursor.done && (pagesThisRun >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested)) {
+      return 'continue';
+    }
+  }
+  return 'done';
+}
+
+export function progressOf(carry: ScanCarry, state: ScanProgress['state'], nowMs: number): ScanProgress {
+  const elapsedSeconds = Math.max((nowMs - carry.startedAtMs) / 1000, 0.001);
+  const usersPerSecond = carry.totals.seen / elapsedSeconds;
+  const remaining = carry.estimatedTotal === null ? null : Math.max(carry.estimatedTotal - carry.totals.seen, 0);
+  return {
+    state,
+    pages: carry.pages,
+    requests: carry.requests,
+    totals: carry.totals,
+    cursor: carry.cursor,
+    estimatedTotal: carry.estimatedTotal,
+    startedAt: new Date(carry.startedAtMs).toISOString(),
+    usersPerSecond: Math.round(usersPerSecond * 10) / 10,
+    etaSeconds: remaining === null || usersPerSecond === 0 ? null : Math.round(remaining / usersPerSecond),
+    runs: carry.runs,
+  };
+}
