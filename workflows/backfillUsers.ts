@@ -8,9 +8,10 @@ import {
   type BackfillInput,
   type ScanCarry,
   type ScanResult,
+  stateId,
 } from './messages';
 import { progressOf, scanLoop, type ScanControl } from './scanLoop';
-import { parseTime, stateId } from './time';
+import { parseTime } from './time';
 
 /**
  * The initial load: every user created up to the moment it starts, paged by creation time, straight into

@@ -146,3 +146,11 @@ export function addTotals(a: WriteTotals, b: Partial<WriteTotals>): WriteTotals 
     inserted: a.inserted + (b.inserted ?? 0),
   };
 }
+
+/** The `sync_state` document a workflow mirrors its progress to: one per workflow id. */
+export function stateId(kind: string, workflowId: string): string {
+  return `${kind}:${workflowId}`;
+}
+
+/** The `sync_state` document holding the reconciliation watermark and the last runs' figures. */
+export const RECONCILE_STATE_ID = 'reconcile';

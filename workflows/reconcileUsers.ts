@@ -1,6 +1,7 @@
 import { ApplicationFailure, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { loadActivities, searchActivities, storeActivities } from './activityProfiles';
 import {
+  RECONCILE_STATE_ID,
   emptyTotals,
   pauseSignal,
   progressQuery,
@@ -12,8 +13,6 @@ import {
 import { progressOf, scanLoop, type ScanControl } from './scanLoop';
 import { clampPageSize } from './backfillUsers';
 
-/** The `sync_state` document holding the reconciliation watermark and the last run's figures. */
-export const RECONCILE_STATE_ID = 'reconcile';
 const SWEEP_BATCH = 100;
 
 /**

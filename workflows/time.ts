@@ -11,8 +11,3 @@ export function parseTime(value: number | string, field: string): number {
   }
   return ms;
 }
-
-/** The `sync_state` document a workflow mirrors its progress to: one per workflow id. */
-export function stateId(kind: string, workflowId: string): string {
-  return `${kind}:${workflowId}`;
-}

@@ -47,12 +47,7 @@ export interface DescopeUser {
 }
 
 export type AuditAction =
-  | 'UserCreated'
-  | 'UserModified'
-  | 'UserDeleted'
-  | 'UsersCreated'
-  | 'UsersModified'
-  | 'UsersDeleted';
+  'UserCreated' | 'UserModified' | 'UserDeleted' | 'UsersCreated' | 'UsersModified' | 'UsersDeleted';
 
 /** One audit record as the emulator keeps it; webhooks and audit search render it differently. */
 export interface AuditEvent {

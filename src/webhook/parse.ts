@@ -42,8 +42,9 @@ export function parseDelivery(body: unknown, opts: { maxEvents: number; received
     }
     const planned = isUserAction(action) ? planUserEvent(event, at, opts.receivedMs) : planBatchEvent(event, at, opts);
     if ('ok' in planned) return planned;
-    work.applies.push(...planned.applies);
-    work.windows.push(...planned.windows);
+    // Not push(...spread): a batch may list more users than a call can take arguments.
+    work.applies = work.applies.concat(planned.applies);
+    work.windows = work.windows.concat(planned.windows);
   }
   const duplicatesByAction = new Map<string, number>();
   const events = {

@@ -8,7 +8,8 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 describe('the webhook refuses to start without a deliberate auth choice', () => {
   it('throws WebhookConfigError when WEBHOOK_AUTH is unset', () => {
     const { logger } = memoryLogger();
-    const build = () => createWebhookApp({ config: { ...baseConfig, auth: undefined }, sink: new RecordingSink(), logger });
+    const build = () =>
+      createWebhookApp({ config: { ...baseConfig, auth: undefined }, sink: new RecordingSink(), logger });
     expect(build).toThrow(WebhookConfigError);
     expect(build).toThrow(/WEBHOOK_AUTH/);
   });

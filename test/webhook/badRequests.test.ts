@@ -26,15 +26,62 @@ const table: BadRequest[] = [
   { name: 'malformed JSON', body: '[{"action":"UserCreated",', status: 400, code: 'invalid_json' },
   { name: 'an empty body', body: '', status: 400, code: 'invalid_json' },
   { name: 'invalid UTF-8', body: new Uint8Array([0x5b, 0xff, 0xfe, 0x5d]), status: 400, code: 'invalid_json' },
-  { name: 'a text/plain content type', body: json([auditEvent()]), contentType: 'text/plain', status: 415, code: 'unsupported_media_type' },
-  { name: 'a form content type', body: 'a=1', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'unsupported_media_type' },
-  { name: 'no content type', body: json([auditEvent()]), contentType: null, status: 415, code: 'unsupported_media_type' },
-  { name: 'a body over maxBodyBytes', body: json([auditEvent({ pad: 'x'.repeat(MAX_BODY) })]), status: 413, code: 'payload_too_large' },
-  { name: 'a bare number', body: '42', status: 400, code: 'invalid_event', message: /^body: expected an audit event object/ },
+  {
+    name: 'a text/plain content type',
+    body: json([auditEvent()]),
+    contentType: 'text/plain',
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'a form content type',
+    body: 'a=1',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'no content type',
+    body: json([auditEvent()]),
+    contentType: null,
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'a body over maxBodyBytes',
+    body: json([auditEvent({ pad: 'x'.repeat(MAX_BODY) })]),
+    status: 413,
+    code: 'payload_too_large',
+  },
+  {
+    name: 'a bare number',
+    body: '42',
+    status: 400,
+    code: 'invalid_event',
+    message: /^body: expected an audit event object/,
+  },
   { name: 'null', body: 'null', status: 400, code: 'invalid_event' },
-  { name: 'an array holding a string', body: json([auditEvent(), 'x']), status: 400, code: 'invalid_event', message: /^\[1\]: expected an audit event object/ },
-  { name: 'an event without action', body: json([auditEvent({ action: undefined })]), status: 400, code: 'invalid_event', message: /^\[0\]\.action: / },
-  { name: 'a numeric action', body: json([auditEvent({ action: 7 })]), status: 400, code: 'invalid_event', message: /^\[0\]\.action: / },
+  {
+    name: 'an array holding a string',
+    body: json([auditEvent(), 'x']),
+    status: 400,
+    code: 'invalid_event',
+    message: /^\[1\]: expected an audit event object/,
+  },
+  {
+    name: 'an event without action',
+    body: json([auditEvent({ action: undefined })]),
+    status: 400,
+    code: 'invalid_event',
+    message: /^\[0\]\.action: /,
+  },
+  {
+    name: 'a numeric action',
+    body: json([auditEvent({ action: 7 })]),
+    status: 400,
+    code: 'invalid_event',
+    message: /^\[0\]\.action: /,
+  },
   {
     name: 'a UserCreated without userId',
     body: json([auditEvent({ action: 'UserCreated', userId: undefined })]),
@@ -115,7 +162,8 @@ const table: BadRequest[] = [
 
 describe('bad deliveries get a clear JSON error and change nothing', () => {
   it.each(table)('$name → $status $code', async ({ body, contentType, status, code, message }) => {
-    const headers: Record<string, string> = contentType === null ? {} : { 'content-type': contentType ?? 'application/json' };
+    const headers: Record<string, string> =
+      contentType === null ? {} : { 'content-type': contentType ?? 'application/json' };
     const reply = await app.request(WEBHOOK_PATH, { method: 'POST', headers, body });
     expect(reply.status).toBe(status);
     expect(errorCode(reply)).toBe(code);

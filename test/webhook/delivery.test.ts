@@ -19,7 +19,13 @@ describe('accepted deliveries reach the sink once, in one call', () => {
     expect(sink.calls).toEqual([
       {
         applies: [
-          { eventId: expect.stringMatching(/^[0-9a-f]{32}$/), action: 'UserCreated', userId: 'U1', occurredMs: 1780949905871, receivedMs: NOW },
+          {
+            eventId: expect.stringMatching(/^[0-9a-f]{32}$/),
+            action: 'UserCreated',
+            userId: 'U1',
+            occurredMs: 1780949905871,
+            receivedMs: NOW,
+          },
         ],
         windows: [],
       },
@@ -87,8 +93,22 @@ describe('batch events', () => {
     expect(reply.json).toEqual({ accepted: 2, duplicates: 0, ignored: 0 });
     expect(sink.calls[0]).toEqual({
       applies: [
-        { eventId: 'evt1:U1', action: 'UserDeleted', userId: 'U1', occurredMs: 1780949905871, receivedMs: NOW, batchAction: 'UsersDeleted' },
-        { eventId: 'evt1:U2', action: 'UserDeleted', userId: 'U2', occurredMs: 1780949905871, receivedMs: NOW, batchAction: 'UsersDeleted' },
+        {
+          eventId: 'evt1:U1',
+          action: 'UserDeleted',
+          userId: 'U1',
+          occurredMs: 1780949905871,
+          receivedMs: NOW,
+          batchAction: 'UsersDeleted',
+        },
+        {
+          eventId: 'evt1:U2',
+          action: 'UserDeleted',
+          userId: 'U2',
+          occurredMs: 1780949905871,
+          receivedMs: NOW,
+          batchAction: 'UsersDeleted',
+        },
       ],
       windows: [],
     });
@@ -96,18 +116,33 @@ describe('batch events', () => {
 
   it('merges users listed in several places, once each', async () => {
     await app.post([
-      auditEvent({ action: 'UsersCreated', userIds: ['U1', 'U2'], data: { userIds: ['U2', 'U3'], users: [{ userId: 'U1' }] } }),
+      auditEvent({
+        action: 'UsersCreated',
+        userIds: ['U1', 'U2'],
+        data: { userIds: ['U2', 'U3'], users: [{ userId: 'U1' }] },
+      }),
     ]);
     expect(sink.calls[0]?.applies.map((a) => a.userId)).toEqual(['U1', 'U2', 'U3']);
-    expect(sink.calls[0]?.applies.every((a) => a.action === 'UserCreated' && a.batchAction === 'UsersCreated')).toBe(true);
+    expect(sink.calls[0]?.applies.every((a) => a.action === 'UserCreated' && a.batchAction === 'UsersCreated')).toBe(
+      true,
+    );
   });
 
   it('turns a batch that names no users into a window request around occurred', async () => {
-    const reply = await app.post([auditEvent({ action: 'UsersModified', userId: undefined, data: null, occurred: '1780949905871' })]);
+    const reply = await app.post([
+      auditEvent({ action: 'UsersModified', userId: undefined, data: null, occurred: '1780949905871' }),
+    ]);
     expect(reply.json).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
     expect(sink.calls[0]).toEqual({
       applies: [],
-      windows: [{ eventId: expect.stringMatching(/^[0-9a-f]{32}$/), action: 'UsersModified', occurredMs: 1780949905871, receivedMs: NOW }],
+      windows: [
+        {
+          eventId: expect.stringMatching(/^[0-9a-f]{32}$/),
+          action: 'UsersModified',
+          occurredMs: 1780949905871,
+          receivedMs: NOW,
+        },
+      ],
     });
   });
 });
@@ -126,7 +161,9 @@ describe('event identity', () => {
 
   it('ignores key order and fields outside the identity (geo, remoteAddress)', async () => {
     const event = auditEvent();
-    const reordered = Object.fromEntries(Object.entries({ ...event, geo: 'FR', remoteAddress: '198.51.100.1' }).reverse());
+    const reordered = Object.fromEntries(
+      Object.entries({ ...event, geo: 'FR', remoteAddress: '198.51.100.1' }).reverse(),
+    );
     await app.post([event]);
     await app.post([reordered]);
     const [a, b] = idsOf();

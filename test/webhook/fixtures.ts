@@ -84,7 +84,10 @@ export interface StartOptions {
 }
 
 /** Starts the real app on 127.0.0.1 and an ephemeral port. */
-export async function startApp(overrides: Partial<Config['webhook']> = {}, options: StartOptions = {}): Promise<TestApp> {
+export async function startApp(
+  overrides: Partial<Config['webhook']> = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
   const sink = options.sink ?? new RecordingSink();
   const { logger, output } = memoryLogger();
   const app = createWebhookApp({

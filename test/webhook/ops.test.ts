@@ -49,7 +49,9 @@ describe('health endpoints', () => {
 
 describe('/metrics', () => {
   it('serves the request, event and latency metrics from the injected registry', async () => {
-    await app.post([auditEvent(), auditEvent(), auditEvent({ action: 'LoginSucceed' })], { authorization: 'Bearer tok-ops' });
+    await app.post([auditEvent(), auditEvent(), auditEvent({ action: 'LoginSucceed' })], {
+      authorization: 'Bearer tok-ops',
+    });
     await app.post([auditEvent()], {});
     const reply = await app.request('/metrics');
     expect(reply.status).toBe(200);
@@ -60,7 +62,9 @@ describe('/metrics', () => {
     expect(reply.text).toContain('descope_webhook_events_total{action="UserModified",outcome="duplicate"} 1');
     expect(reply.text).toContain('descope_webhook_events_total{action="LoginSucceed",outcome="ignored"} 1');
     expect(reply.text).toContain('descope_webhook_sink_requests_total{result="started"} 1');
-    expect(reply.text).toMatch(/descope_webhook_http_request_duration_seconds_bucket\{le="[\d.]+",route="webhook",method="POST"\}/);
+    expect(reply.text).toMatch(
+      /descope_webhook_http_request_duration_seconds_bucket\{le="[\d.]+",route="webhook",method="POST"\}/,
+    );
     expect(await registry.metrics()).toContain('descope_webhook_events_total');
   });
 

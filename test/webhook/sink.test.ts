@@ -51,8 +51,7 @@ describe('the endpoint acknowledges only what the sink made durable', () => {
 
   it('answers 200 only once the sink has resolved', async () => {
     let resolve: (() => void) | undefined;
-    sink.respond = (work) =>
-      new Promise((r) => (resolve = () => r({ started: work.applies.length, duplicates: 0 })));
+    sink.respond = (work) => new Promise((r) => (resolve = () => r({ started: work.applies.length, duplicates: 0 })));
     let settled = false;
     const pending = app.post([auditEvent()]).then((reply) => ((settled = true), reply));
     await expect.poll(() => sink.calls.length).toBe(1);

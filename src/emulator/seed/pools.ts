@@ -65,7 +65,7 @@ export const TENANT_SETS: DescopeUserTenant[][] = (() => {
   return sets.map(freeze);
 })();
 
-export const CUSTOM_ATTRIBUTE_SETS: Record<string, CustomAttributeValue>[] = [
+const attributeSets: Record<string, CustomAttributeValue>[] = [
   {},
   { plan: 'free' },
   { plan: 'pro' },
@@ -75,11 +75,11 @@ export const CUSTOM_ATTRIBUTE_SETS: Record<string, CustomAttributeValue>[] = [
   { plan: 'pro', region: 'us', tags: ['early-adopter'] },
   { department: 'Sales' },
   { department: 'Engineering', beta: false },
-].map((attributes) => freeze(attributes));
+];
+export const CUSTOM_ATTRIBUTE_SETS = attributeSets.map(freeze);
 
-export const OAUTH_SETS: Record<string, boolean>[] = [{ google: true }, { github: true }, { microsoft: true }].map(
-  freeze,
-);
+const oauthSets: Record<string, boolean>[] = [{ google: true }, { github: true }, { microsoft: true }];
+export const OAUTH_SETS = oauthSets.map(freeze);
 
 export const SSO_APP_SETS: string[][] = [['SA2descopeDefaultOidcApp'], ['SA2descopeDefaultSamlApp']].map(freeze);
 

@@ -17,8 +17,8 @@ export class DuplicateUserError extends Error {
 export class UserStore {
   private readonly byId = new Map<string, DescopeUser>();
   /**
-   * Lower-cased login id to user id (Descope matches login ids case-insensitively). Built on first use after a
-   * bulk seed: filling it costs as much as the rest of seeding, and many runs never look a login id up.
+   * Lower-cased login id to user id (Descope matches login ids case-insensitively). Dropped by a bulk seed and
+   * rebuilt on first use: filling it costs as much as the rest of seeding, and many runs never look one up.
    */
   private loginIndex: Map<string, string> | undefined = new Map();
   readonly created = new TimeIndex((user) => user.createdTime, compareByCreated);
@@ -33,7 +33,7 @@ export class UserStore {
   }
 
   getByLoginId(loginId: string): DescopeUser | undefined {
-    const userId = this.byLoginId.get(loginId.toLowerCase());
+    const userId = this.logins().get(loginId.toLowerCase());
     return userId === undefined ? undefined : this.byId.get(userId);
   }
 
@@ -50,7 +50,8 @@ export class UserStore {
   }
 
   insert(user: DescopeUser): void {
-    this.assertFree(user, undefined);
+    if (this.byId.has(user.userId)) throw new DuplicateUserError(user.userId);
+    this.assertLoginIdsFree(user);
     this.byId.set(user.userId, user);
     this.indexLoginIds(user);
     this.created.insert(user);
@@ -59,13 +60,14 @@ export class UserStore {
 
   /** Bulk insert for seeding; users whose id or login ids are taken are skipped, and their count returned. */
   insertMany(users: DescopeUser[]): number {
-    // A seed into an empty project is unique by construction; skipping the checks halves seeding time at 1M users.
+    // A seed into an empty project is unique by construction: no checks, and the login index waits until used.
     const trusted = this.byId.size === 0;
+    if (trusted) this.loginIndex = undefined;
     const accepted: DescopeUser[] = [];
     for (const user of users) {
-      if (!trusted && (this.byId.has(user.userId) || !this.loginIdsFree(user, undefined))) continue;
+      if (!trusted && (this.byId.has(user.userId) || this.takenLoginId(user) !== undefined)) continue;
       this.byId.set(user.userId, user);
-      this.indexLoginIds(user);
+      if (!trusted) this.indexLoginIds(user);
       accepted.push(user);
     }
     this.created.addMany(accepted);
@@ -76,8 +78,8 @@ export class UserStore {
   replace(next: DescopeUser): DescopeUser {
     const previous = this.byId.get(next.userId);
     if (!previous) throw new Error(`no user ${next.userId}`);
-    this.assertFree(next, next.userId);
-    for (const loginId of previous.loginIds) this.byLoginId.delete(loginId.toLowerCase());
+    this.assertLoginIdsFree(next);
+    this.unindexLoginIds(previous);
     this.indexLoginIds(next);
     this.byId.set(next.userId, next);
     this.created.replace(previous, next);
@@ -88,17 +90,21 @@ export class UserStore {
   remove(userId: string): DescopeUser | undefined {
     const user = this.byId.get(userId);
     if (!user) return undefined;
-    this.unindex(user);
+    this.byId.delete(userId);
+    this.unindexLoginIds(user);
     this.created.remove(user);
     this.modified.remove(user);
     return user;
   }
 
-  /** Removes many users with one pass over each index. */
+  /** Removes many users with one pass over each index instead of a splice per user. */
   removeMany(userIds: readonly string[]): DescopeUser[] {
     const removed = userIds.map((id) => this.byId.get(id)).filter((user) => user !== undefined);
     if (removed.length < 32) return removed.map((user) => this.remove(user.userId) as DescopeUser);
-    removed.forEach((user) => this.unindex(user));
+    for (const user of removed) {
+      this.byId.delete(user.userId);
+      this.unindexLoginIds(user);
+    }
     const ids = new Set(removed.map((user) => user.userId));
     this.created.removeAll(ids);
     this.modified.removeAll(ids);
@@ -107,34 +113,38 @@ export class UserStore {
 
   clear(): void {
     this.byId.clear();
-    this.byLoginId.clear();
+    this.loginIndex = new Map();
     this.created.clear();
     this.modified.clear();
   }
 
-  private unindex(user: DescopeUser): void {
-    this.byId.delete(user.userId);
-    for (const loginId of user.loginIds) this.byLoginId.delete(loginId.toLowerCase());
+  private logins(): Map<string, string> {
+    if (this.loginIndex) return this.loginIndex;
+    this.loginIndex = new Map();
+    for (const user of this.byId.values()) this.indexLoginIds(user);
+    return this.loginIndex;
   }
 
   private indexLoginIds(user: DescopeUser): void {
-    const loginIds = user.loginIds;
-    for (let i = 0; i < loginIds.length; i++) this.byLoginId.set((loginIds[i] as string).toLowerCase(), user.userId);
+    const index = this.logins();
+    for (const loginId of user.loginIds) index.set(loginId.toLowerCase(), user.userId);
   }
 
-  private loginIdsFree(user: DescopeUser, self: string | undefined): boolean {
-    return user.loginIds.every((loginId) => {
-      const owner = this.byLoginId.get(loginId.toLowerCase());
-      return owner === undefined || owner === self;
+  private unindexLoginIds(user: DescopeUser): void {
+    const index = this.logins();
+    for (const loginId of user.loginIds) index.delete(loginId.toLowerCase());
+  }
+
+  private takenLoginId(user: DescopeUser): string | undefined {
+    const index = this.logins();
+    return user.loginIds.find((loginId) => {
+      const owner = index.get(loginId.toLowerCase());
+      return owner !== undefined && owner !== user.userId;
     });
   }
 
-  private assertFree(user: DescopeUser, self: string | undefined): void {
-    if (self === undefined && this.byId.has(user.userId)) throw new DuplicateUserError(user.userId);
-    const taken = user.loginIds.find((loginId) => {
-      const owner = this.byLoginId.get(loginId.toLowerCase());
-      return owner !== undefined && owner !== self;
-    });
+  private assertLoginIdsFree(user: DescopeUser): void {
+    const taken = this.takenLoginId(user);
     if (taken !== undefined) throw new DuplicateUserError(taken);
   }
 }
