@@ -9,8 +9,9 @@ import type { DescopeUser } from '../src/store/types';
  * Each request asks for users whose time is after the cursor's second, oldest first. Descope's order among
  * users of the SAME second is undocumented, so the last second of a full page may continue on the next page:
  * the cursor only moves to the second before it, and the next request re-reads that second (writes are
- * idempotent). When a whole page is one second (a bulk import), that second is paged on its own by offset,
- * restarting whenever Descope's `total` for it changes, since a deletion inside it shifts later rows.
+ * idempotent). When a whole page is one second (a bulk import), that second is paged on its own by offset, in
+ * a stable order (user id breaks the ties), stepping back whenever Descope's `total` for it falls, since a
+ * deletion inside it shifts later rows back.
  *
  * Units: user times are epoch seconds; filters are epoch ms, `from` exclusive and `to` inclusive.
  */
@@ -21,13 +22,15 @@ export function nextRequest(cursor: ScanCursor, pageSize: number): SearchRequest
       : (['fromModifiedTime', 'toModifiedTime'] as const);
   const sort = [{ field: cursor.field, desc: false }];
   if (cursor.cluster) {
+    // Offset paging needs the same order on every request: the user id breaks ties inside a second.
+    const stable = [...sort, { field: 'id', desc: false }];
     const second = cursor.cluster.second;
     if (second === null)
-      return { ...rangeOf(cursor, fromKey, toKey), sort, limit: pageSize, page: cursor.cluster.page };
+      return { ...rangeOf(cursor, fromKey, toKey), sort: stable, limit: pageSize, page: cursor.cluster.page };
     return {
       [fromKey]: second * 1000 - 1,
       [toKey]: Math.min(second * 1000 + 999, cursor.upperMs),
-      sort,
+      sort: stable,
       limit: pageSize,
       page: cursor.cluster.page,
     };
@@ -41,16 +44,15 @@ function rangeOf(cursor: ScanCursor, fromKey: keyof SearchRequest, toKey: keyof 
   return { [fromKey]: Math.max(from, 0), [toKey]: cursor.upperMs };
 }
 
-const MAX_CLUSTER_RESTARTS = 5;
-
 export function advance(cursor: ScanCursor, users: DescopeUser[], total: number, pageSize: number): ScanCursor {
   if (cursor.cluster) return advanceInCluster(cursor, cursor.cluster, users.length, total, pageSize);
   if (users.length < pageSize) return { ...cursor, afterSecond: secondOf(cursor.upperMs), done: true };
   const times = users.map((u) => u[cursor.field]);
   if (times.some((t) => typeof t !== 'number')) {
     // Descope may omit modifiedTime: without the field there is no key to page on, so the rest of the range
-    // is paged by offset (fine for reconciliation, whose range holds only recent changes).
-    return { ...cursor, cluster: { second: null, page: 1, total, restarts: 0 } };
+    // is paged by offset (fine for reconciliation, whose range holds only recent changes). From page 0 again:
+    // this page came in the keyset's order, which is not the offset paging's.
+    return { ...cursor, cluster: { second: null, page: 0, total: null, restarts: 0 } };
   }
   const first = Math.min(...(times as number[]));
   const last = Math.max(...(times as number[]));
@@ -65,12 +67,29 @@ function advanceInCluster(
   total: number,
   pageSize: number,
 ): ScanCursor {
-  if (cluster.total !== null && total !== cluster.total && cluster.restarts < MAX_CLUSTER_RESTARTS) {
-    return { ...cursor, cluster: { ...cluster, page: 0, total, restarts: cluster.restarts + 1 } };
+  // Only deletions shrink a past second (or a past range): d of them move unread rows back by at most d places,
+  // so stepping back ceil(d / pageSize) pages re-reads whatever slid behind the offset. The total kept only ever
+  // falls, and each step back needs it to fall, so the paging ends even if Descope's count flaps.
+  if (cluster.total !== null && total < cluster.total) {
+    const page = Math.max(cluster.page - Math.ceil((cluster.total - total) / pageSize), 0);
+    return { ...cursor, cluster: { ...cluster, page, total, restarts: cluster.restarts + 1 } };
   }
   if (count < pageSize && cluster.second === null) return { ...cursor, cluster: undefined, done: true };
   if (count < pageSize) return { ...cursor, afterSecond: cluster.second, cluster: undefined };
-  return { ...cursor, cluster: { ...cluster, page: cluster.page + 1, total } };
+  return { ...cursor, cluster: { ...cluster, page: cluster.page + 1, total: Math.min(total, cluster.total ?? total) } };
+}
+
+/**
+ * The users of a page worth writing. A full page's last second is read again by the next request, and a page
+ * that switches to offset paging is read again from its first offset, so those users are left for the read
+ * that owns them: each user is then written once per scan, as a cheap insert rather than a guarded update.
+ */
+export function usersToWrite(cursor: ScanCursor, users: DescopeUser[], pageSize: number): DescopeUser[] {
+  if (cursor.cluster || users.length < pageSize) return users;
+  const times = users.map((u) => u[cursor.field]);
+  if (times.some((t) => typeof t !== 'number')) return [];
+  const last = Math.max(...(times as number[]));
+  return users.filter((u) => (u[cursor.field] as number) < last);
 }
 
 export function secondOf(ms: number): number {

@@ -1,4 +1,4 @@
-import { advance, nextRequest } from './keyset';
+import { advance, nextRequest, usersToWrite } from './keyset';
 import { withDescopeFailures } from './failures';
 import type { ActivityDeps } from './deps';
 import type { ScanCursor, WriteTotals } from '../workflows/messages';
@@ -31,7 +31,11 @@ export function scanActivities({ descope, store, metrics, now = Date.now }: Acti
         () => metrics?.rateLimited.inc({ call: 'search' }),
       );
       const result = await store.writeUsers(
-        page.users.map((user) => ({ kind: 'snapshot' as const, user, observedAt })),
+        usersToWrite(input.cursor, page.users, input.pageSize).map((user) => ({
+          kind: 'snapshot' as const,
+          user,
+          observedAt,
+        })),
         input.source,
       );
       metrics?.recordWrite(input.source, result);
@@ -39,7 +43,7 @@ export function scanActivities({ descope, store, metrics, now = Date.now }: Acti
       return {
         cursor: advance(input.cursor, page.users, page.total, input.pageSize),
         total: page.total,
-        totals: { seen: page.users.length, ...result },
+        totals: { seen: result.applied + result.unchanged + result.stale, ...result },
       };
     },
   };

@@ -221,7 +221,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const values: Partial<Record<SettingName, unknown>> = {};
   const problems: string[] = [];
   for (const [name, setting] of Object.entries(settings) as [SettingName, Setting][]) {
-    const raw = env[name] === '' ? undefined : (env[name] ?? setting.default);
+    // Empty counts as unset (compose's `${VAR}` of an unset VAR), so the default still applies.
+    const raw = env[name] || setting.default;
     const result = setting.schema.safeParse(raw);
     if (result.success) values[name] = result.data;
     else problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')}`);

@@ -48,7 +48,13 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
     outcome = await CancellationScope.cancellable(() =>
       scanLoop(
         carry,
-        { pageSize, withTestUser: input.includeTestUsers ?? false, source: 'backfill', control },
+        {
+          pageSize,
+          withTestUser: input.includeTestUsers ?? false,
+          source: 'backfill',
+          control,
+          pagesPerRun: input.pagesPerRun,
+        },
         // The page in flight finishes even when the workflow is cancelled: "stop after the current page".
         {
           scanPage: (args) =>
@@ -74,6 +80,7 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
   const finishedAt = new Date(Date.now());
   await mirror({ state: 'completed', finishedAt, ...snapshot(carry) });
   return {
+    runs: carry.runs,
     pages: carry.pages,
     requests: carry.requests,
     totals: carry.totals,

@@ -74,6 +74,8 @@ export interface BackfillInput {
   createdTo?: number | string;
   /** Include Descope test users. Default false. */
   includeTestUsers?: boolean;
+  /** Pages per workflow run before it continues as new (default 250). */
+  pagesPerRun?: number;
   /** Carried across continue-as-new; operators leave it out. */
   carry?: ScanCarry;
 }
@@ -90,6 +92,8 @@ export interface ScanCarry {
 
 export interface ScanResult {
   pages: number;
+  /** Workflow runs this scan took (continue-as-new starts a new run). */
+  runs: number;
   requests: number;
   totals: WriteTotals;
   startedAt: string;

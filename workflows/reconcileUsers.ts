@@ -66,6 +66,7 @@ export async function reconcileUsers(input: ReconcileInput = {}): Promise<Reconc
   await store.saveSyncState(RECONCILE_STATE_ID, fields);
   return {
     mode,
+    runs: carry.runs,
     pages: carry.pages,
     requests: carry.requests,
     totals: carry.totals,

@@ -18,7 +18,7 @@ export interface ScanControl {
  */
 export async function scanLoop(
   carry: ScanCarry,
-  opts: { pageSize: number; withTestUser: boolean; source: WriteSource; control: ScanControl },
+  opts: { pageSize: number; withTestUser: boolean; source: WriteSource; control: ScanControl; pagesPerRun?: number },
   search: Pick<Activities, 'scanPage'>,
   onPage: (carry: ScanCarry) => Promise<void>,
 ): Promise<'done' | 'continue' | 'stopped'> {
@@ -39,7 +39,10 @@ export async function scanLoop(
     carry.totals = addTotals(carry.totals, page.totals);
     pagesThisRun += 1;
     await onPage(carry);
-    if (!carry.cursor.done && (pagesThisRun >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested)) {
+    if (
+      !carry.cursor.done &&
+      (pagesThisRun >= (opts.pagesPerRun ?? PAGES_PER_RUN) || workflowInfo().continueAsNewSuggested)
+    ) {
       return 'continue';
     }
   }

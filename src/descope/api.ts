@@ -1,6 +1,6 @@
 import DescopeClient from '@descope/node-sdk';
 import type { DescopeUser } from '../store/types';
-import { classifyHttpError, DescopeUnavailableError, USER_NOT_FOUND_CODES, type DescopeError } from './errors';
+import { classifyHttpError, DescopeError, DescopeUnavailableError, USER_NOT_FOUND_CODES } from './errors';
 
 export interface SearchRequest {
   page?: number;
@@ -81,18 +81,13 @@ async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if ((error as DescopeError).status !== undefined || error instanceof DescopeUnavailableError) throw error;
-    if (isDescopeError(error)) throw error;
+    if (error instanceof DescopeError) throw error;
     throw new DescopeUnavailableError(
       `Descope ${operation} failed: ${error instanceof Error ? error.message : String(error)}`,
       undefined,
       undefined,
     );
   }
-}
-
-function isDescopeError(error: unknown): error is DescopeError {
-  return error instanceof Error && 'errorCode' in error && 'status' in error;
 }
 
 /**

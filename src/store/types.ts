@@ -47,6 +47,6 @@ export interface WriteResult {
   stale: number;
   /** Tombstones written by this call. */
   tombstoned: number;
-  /** Users stored for the first time, or revived from a tombstone. */
+  /** Users stored for the first time. */
   inserted: number;
 }

@@ -3,20 +3,29 @@ import { toUserDocument } from './userDocument';
 import { META, type UserDocument, type UserObservation, type WriteResult, type WriteSource } from './types';
 
 const DUPLICATE_KEY = 11000;
+const M = META;
+
+type Snapshot = Extract<UserObservation, { kind: 'snapshot' }>;
+type Absent = Extract<UserObservation, { kind: 'absent' }>;
 
 /**
  * THE write path for user state: backfill, reconciliation, the sweep and events all land here, so the
- * ordering rule lives in one place. One unordered bulk write of idempotent upserts keyed by userId:
+ * ordering rule lives in one place.
  *
  * - An observation lands only if it is newer (`observedAt`) than the stored one, and a snapshot never
- *   replaces a stored state that Descope itself stamped as newer (`modifiedTime`), which guards against a
- *   lagging read replica or a worker whose clock runs behind.
+ *   replaces a state that Descope itself stamped as newer (`modifiedTime`): that guards against a lagging
+ *   read replica, or a worker whose clock runs behind.
  * - "Absent" becomes a tombstone: the document stays, marked deleted with the time. A newer snapshot of a
  *   live user replaces a tombstone.
  *
- * The guard sits in the upsert filter. When it fails for an existing document the upsert turns into an
- * insert that collides on `_id` (E11000): that collision IS the "stale, skipped" outcome. No transactions,
- * no change streams, no read-modify-write: safe under any interleaving of concurrent writers.
+ * Every step is a single-document atomic operation whose filter carries the guard, so concurrent writers in
+ * any interleaving leave the newest observation stored: no transactions, no change streams, no
+ * read-modify-write. The steps are ordered for cost, which matters on servers without secondary indexes:
+ * 1. one unordered insertMany: a user seen for the first time needs no guard (the common backfill case);
+ *    a duplicate-key error means the user is stored already;
+ * 2. one updateMany moves the observation time of users whose content has not changed;
+ * 3. one read of the rest, then a guarded replace for each user whose stored observation is older.
+ * Tombstones are guarded upserts.
  */
 export async function writeUserObservations(
   users: Collection<UserDocument>,
@@ -25,79 +34,126 @@ export async function writeUserObservations(
   now: Date = new Date(),
 ): Promise<WriteResult> {
   const latest = newestPerUser(observations);
-  const before = await storedHashes(users, latest);
-  const ops: AnyBulkWriteOperation<UserDocument>[] = [];
   const result: WriteResult = { applied: 0, unchanged: 0, stale: 0, tombstoned: 0, inserted: 0 };
-  for (const obs of latest)
-    ops.push(obs.kind === 'snapshot' ? snapshotOp(obs, source, now) : tombstoneOp(obs, source, now));
-  if (ops.length === 0) return result;
+  const snapshots = latest.filter((o): o is Snapshot => o.kind === 'snapshot');
+  const absents = latest.filter((o): o is Absent => o.kind === 'absent');
+  const docs = new Map(snapshots.map((o) => [o.user.userId, toUserDocument(o.user, o.observedAt, source, now)]));
 
-  const failed = await bulkWrite(users, ops);
-  latest.forEach((obs, index) => {
-    if (failed.has(index)) {
-      result.stale += 1;
-      return;
-    }
-    const stored = before.get(userIdOf(obs));
-    if (obs.kind === 'absent') {
-      result.applied += 1;
-      result.tombstoned += 1;
-    } else if (!stored || stored.deleted) {
-      result.applied += 1;
-      result.inserted += 1;
-    } else if (stored.hash === toUserDocument(obs.user, obs.observedAt, source, now)[META].hash) {
-      result.unchanged += 1;
-    } else {
-      result.applied += 1;
-    }
-  });
+  const existing = await insertNew(users, [...docs.values()]);
+  result.inserted = docs.size - existing.size;
+  result.applied = result.inserted;
+  const stored = snapshots.filter((o) => existing.has(o.user.userId));
+  if (stored.length > 0) await updateExisting(users, stored, docs, source, now, result);
+  if (absents.length > 0) await writeTombstones(users, absents, source, now, result);
   return result;
 }
 
-function snapshotOp(obs: Extract<UserObservation, { kind: 'snapshot' }>, source: WriteSource, now: Date) {
-  const doc = toUserDocument(obs.user, obs.observedAt, source, now);
-  const filter: Filter<UserDocument> = { _id: doc._id, [`${META}.observedAt`]: { $lt: obs.observedAt } };
-  if (doc[META].modifiedTime !== null) {
-    filter.$or = [{ [`${META}.modifiedTime`]: { $lte: doc[META].modifiedTime } }, { [`${META}.modifiedTime`]: null }];
+/** Inserts every document; returns the ids that were already stored. */
+async function insertNew(users: Collection<UserDocument>, docs: UserDocument[]): Promise<Set<string>> {
+  if (docs.length === 0) return new Set();
+  try {
+    await users.insertMany(docs, { ordered: false });
+    return new Set();
+  } catch (error) {
+    return new Set(guardFailures(error).map((index) => docs[index]!._id));
   }
-  return { replaceOne: { filter, replacement: doc, upsert: true } };
 }
 
-function tombstoneOp(obs: Extract<UserObservation, { kind: 'absent' }>, source: WriteSource, now: Date) {
-  // An existing tombstone is left alone: deletedAt records when the deletion was first seen.
-  const filter: Filter<UserDocument> = {
-    _id: obs.userId,
-    [`${META}.observedAt`]: { $lt: obs.observedAt },
-    [`${META}.deleted`]: { $ne: true },
-  };
-  const update = {
-    $set: {
-      [`${META}.observedAt`]: obs.observedAt,
-      [`${META}.deleted`]: true,
-      [`${META}.deletedAt`]: obs.observedAt,
-      [`${META}.source`]: source,
-      [`${META}.writtenAt`]: now,
+async function updateExisting(
+  users: Collection<UserDocument>,
+  stored: Snapshot[],
+  docs: Map<string, UserDocument>,
+  source: WriteSource,
+  now: Date,
+  result: WriteResult,
+): Promise<void> {
+  // Same content, newer observation: only the observation time moves (one statement per observation time).
+  for (const [observedAt, group] of groupBy(stored, (o) => o.observedAt)) {
+    await users.updateMany(
+      {
+        [`${M}.observedAt`]: { $lt: observedAt },
+        [`${M}.deleted`]: false,
+        $or: group.map((o) => ({ _id: o.user.userId, [`${M}.hash`]: docs.get(o.user.userId)![M].hash })),
+      },
+      { $set: { [`${M}.observedAt`]: observedAt, [`${M}.source`]: source, [`${M}.writtenAt`]: now } },
+    );
+  }
+  const current = await users
+    .find(
+      { _id: { $in: stored.map((o) => o.user.userId) } },
+      { projection: { [`${M}.observedAt`]: 1, [`${M}.hash`]: 1, [`${M}.deleted`]: 1 } },
+    )
+    .toArray();
+  const byId = new Map(current.map((d) => [d._id, d[M]]));
+  const replace: Snapshot[] = [];
+  for (const obs of stored) {
+    const meta = byId.get(obs.user.userId);
+    if (meta && meta.observedAt >= obs.observedAt) {
+      if (meta.observedAt === obs.observedAt && meta.hash === docs.get(obs.user.userId)![M].hash && !meta.deleted) {
+        result.unchanged += 1;
+      } else result.stale += 1;
+    } else replace.push(obs);
+  }
+  if (replace.length === 0) return;
+  const ops: AnyBulkWriteOperation<UserDocument>[] = replace.map((obs) => {
+    const doc = docs.get(obs.user.userId)!;
+    const filter: Filter<UserDocument> = { _id: doc._id, [`${M}.observedAt`]: { $lt: obs.observedAt } };
+    if (doc[M].modifiedTime !== null) {
+      filter.$or = [{ [`${M}.modifiedTime`]: { $lte: doc[M].modifiedTime } }, { [`${M}.modifiedTime`]: null }];
+    }
+    return { replaceOne: { filter, replacement: doc } };
+  });
+  const written = await users.bulkWrite(ops, { ordered: false });
+  // Each replace matched its user or lost to a newer stored observation.
+  result.applied += written.matchedCount;
+  result.stale += replace.length - written.matchedCount;
+}
+
+async function writeTombstones(
+  users: Collection<UserDocument>,
+  absents: Absent[],
+  source: WriteSource,
+  now: Date,
+  result: WriteResult,
+): Promise<void> {
+  // An existing tombstone is left alone: deletedAt records when the deletion was first seen. The upsert of an
+  // unseen user keeps a tombstone too, so an older page of a backfill can never bring it back.
+  const ops: AnyBulkWriteOperation<UserDocument>[] = absents.map((obs) => ({
+    updateOne: {
+      filter: { _id: obs.userId, [`${M}.observedAt`]: { $lt: obs.observedAt }, [`${M}.deleted`]: { $ne: true } },
+      update: {
+        $set: {
+          [`${M}.observedAt`]: obs.observedAt,
+          [`${M}.deleted`]: true,
+          [`${M}.deletedAt`]: obs.observedAt,
+          [`${M}.source`]: source,
+          [`${M}.writtenAt`]: now,
+        },
+        $setOnInsert: { userId: obs.userId },
+      },
+      upsert: true,
     },
-    $setOnInsert: { userId: obs.userId },
-  };
-  return { updateOne: { filter, update, upsert: true } };
-}
-
-/** Runs the bulk write; returns the indexes of operations the ordering guard rejected. */
-async function bulkWrite(users: Collection<UserDocument>, ops: AnyBulkWriteOperation<UserDocument>[]) {
+  }));
+  let failed = 0;
   try {
     await users.bulkWrite(ops, { ordered: false });
-    return new Set<number>();
   } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    const other = writeErrors.find((e) => e.code !== DUPLICATE_KEY);
-    if (other) throw error;
-    return new Set(writeErrors.map((e) => e.index));
+    failed = guardFailures(error).length;
   }
+  result.tombstoned += absents.length - failed;
+  result.applied += absents.length - failed;
+  result.stale += failed;
 }
 
-/** Keeps one observation per user (the newest), so one bulk write never races against itself. */
+/** Indexes of operations that failed on a duplicate key (the guard's "already stored"); rethrows the rest. */
+function guardFailures(error: unknown): number[] {
+  if (!(error instanceof MongoBulkWriteError)) throw error;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  if (writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+  return writeErrors.map((e) => e.index);
+}
+
+/** Keeps one observation per user (the newest), so one call never races against itself. */
 function newestPerUser(observations: UserObservation[]): UserObservation[] {
   const byUser = new Map<string, UserObservation>();
   for (const obs of observations) {
@@ -107,14 +163,10 @@ function newestPerUser(observations: UserObservation[]): UserObservation[] {
   return [...byUser.values()];
 }
 
-async function storedHashes(users: Collection<UserDocument>, observations: UserObservation[]) {
-  const ids = observations.map(userIdOf);
-  const stored = await users
-    .find({ _id: { $in: ids } }, { projection: { [`${META}.hash`]: 1, [`${META}.deleted`]: 1 } })
-    .toArray();
-  return new Map(
-    stored.map((doc) => [doc._id, { hash: doc[META]?.hash ?? null, deleted: doc[META]?.deleted ?? false }]),
-  );
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }
 
 export function userIdOf(obs: UserObservation): string {

@@ -1,14 +1,6 @@
 /** The endpoint classes requests are counted under; admin calls are not counted. */
 export type EndpointName =
-  | 'license'
-  | 'search'
-  | 'load'
-  | 'loadUsers'
-  | 'create'
-  | 'update'
-  | 'delete'
-  | 'audit'
-  | 'unknown';
+  'license' | 'search' | 'load' | 'loadUsers' | 'create' | 'update' | 'delete' | 'audit' | 'unknown';
 
 /** Requests by endpoint class and HTTP status, so tests can assert exactly how many calls a product made. */
 export class RequestCounters {

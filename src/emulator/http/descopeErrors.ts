@@ -50,5 +50,5 @@ export const rateLimited = (retryAfterSec: number): DescopeHttpError =>
     { 'Retry-After': String(retryAfterSec) },
   );
 
-export const serverError = (status: number): DescopeHttpError =>
-  error(status, 'E010001', 'Internal error', 'Injected server error');
+export const serverError = (status: number, message = 'Injected server error'): DescopeHttpError =>
+  error(status, 'E010001', 'Internal error', message);

@@ -1,5 +1,5 @@
-export type RateLimitClass = 'search' | 'load' | 'create' | 'update' | 'delete' | 'audit';
-export const RATE_LIMIT_CLASSES: readonly RateLimitClass[] = ['search', 'load', 'create', 'update', 'delete', 'audit'];
+export const RATE_LIMIT_CLASSES = ['search', 'load', 'create', 'update', 'delete', 'audit'] as const;
+export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
 
 export interface RateLimitRule {
   limit: number;
@@ -25,7 +25,8 @@ export const DESCOPE_RATE_LIMITS: RateLimitRules = {
 };
 
 export function resolveRateLimits(config: RateLimitConfig | undefined): RateLimitRules {
-  if (config === false) return { search: false, load: false, create: false, update: false, delete: false, audit: false };
+  if (config === false)
+    return { search: false, load: false, create: false, update: false, delete: false, audit: false };
   return { ...DESCOPE_RATE_LIMITS, ...config };
 }
 

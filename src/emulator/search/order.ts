@@ -34,8 +34,13 @@ export function searchComparator(sort: SearchQuery['sort']): (a: DescopeUser, b:
   };
 }
 
+export interface IndexOrder {
+  index: 'created' | 'modified';
+  desc: boolean;
+}
+
 /** Which time index already yields the requested order, if any, and in which direction. */
-export function indexOrder(sort: SearchQuery['sort']): { index: 'created' | 'modified'; desc: boolean } | undefined {
+export function indexOrder(sort: SearchQuery['sort']): IndexOrder | undefined {
   if (sort.length === 0) return { index: 'created', desc: false };
   const [first] = sort;
   if (sort.length !== 1 || !first) return undefined;

@@ -1,8 +1,10 @@
+import { sortByTime } from '../store/sortUsers';
 import type { TimeIndex } from '../store/timeIndex';
 import type { UserStore } from '../store/userStore';
 import type { DescopeUser } from '../types';
-import { buildPredicate } from './filters';
+import { buildPredicate, onlyTestFilter } from './filters';
 import { indexOrder, searchComparator } from './order';
+import type { SearchCache } from './searchCache';
 import type { SearchQuery } from './searchQuery';
 
 export interface SearchResult {
@@ -17,21 +19,35 @@ interface Candidates {
   hi: number;
 }
 
+type Matches = (user: DescopeUser) => boolean;
+
 /**
  * Offset paging over the matching users in a stable order, like Descope: no snapshot, so concurrent writes
- * shift rows between pages. Time filters narrow the scan to a slice of a time index; when that index already
- * has the requested order the page is cut out in one pass, otherwise the matches are sorted.
+ * shift rows between pages. Time filters narrow the scan to a slice of a time index, and the ordered matches
+ * are cached until the next write, so paging through a large result does not redo the work for every page.
  */
-export function runSearch(store: UserStore, query: SearchQuery): SearchResult {
+export function runSearch(store: UserStore, query: SearchQuery, cache?: SearchCache): SearchResult {
   const matches = buildPredicate(query);
   if (query.userIds && query.userIds.size <= 1000) {
     const users = [...query.userIds].map((id) => store.get(id)).filter((user) => user !== undefined);
-    return sortedPage(users.filter(matches), query);
+    return page(users.filter(matches).sort(searchComparator(query.sort)), query);
   }
   const candidates = narrowest(store, query);
   const order = indexOrder(query.sort);
-  if (order?.index !== candidates.name) return sortedPage(collect(candidates, matches), query);
-  return streamedPage(candidates, matches, query, order.desc);
+  const known = order?.index === candidates.name ? knownTotal(store, query, candidates) : undefined;
+  if (order && known !== undefined) return streamedPage(candidates, matches, query, order.desc, known);
+  const cached = cache?.get(query, store.version());
+  if (cached) return page(cached, query);
+  let ordered: DescopeUser[];
+  if (order?.index === candidates.name) ordered = collect(candidates, matches, order.desc);
+  else if (order) ordered = timeOrdered(collect(candidates, matches, false), order.index, order.desc);
+  else ordered = collect(candidates, matches, false).sort(searchComparator(query.sort));
+  cache?.set(query, store.version(), ordered);
+  return page(ordered, query);
+}
+
+function page(ordered: DescopeUser[], query: SearchQuery): SearchResult {
+  return { users: ordered.slice(query.start, query.start + query.limit), total: ordered.length };
 }
 
 function narrowest(store: UserStore, query: SearchQuery): Candidates {
@@ -44,35 +60,44 @@ function narrowest(store: UserStore, query: SearchQuery): Candidates {
     : created;
 }
 
-function collect({ index, lo, hi }: Candidates, matches: (user: DescopeUser) => boolean): DescopeUser[] {
+/** An unfiltered search over the whole project: the total is a count, no scan needed. */
+function knownTotal(store: UserStore, query: SearchQuery, { lo, hi, index }: Candidates): number | undefined {
+  if (!onlyTestFilter(query) || lo !== 0 || hi !== index.size) return undefined;
+  if (query.testUsersOnly) return store.testCount();
+  return query.withTestUser ? store.count() : store.count() - store.testCount();
+}
+
+function collect({ index, lo, hi }: Candidates, matches: Matches, desc: boolean): DescopeUser[] {
   const users: DescopeUser[] = [];
-  for (let i = lo; i < hi; i++) {
-    const user = index.at(i) as DescopeUser;
+  for (let step = 0; step < hi - lo; step++) {
+    const user = index.at(desc ? hi - 1 - step : lo + step) as DescopeUser;
     if (matches(user)) users.push(user);
   }
   return users;
 }
 
-function sortedPage(users: DescopeUser[], query: SearchQuery): SearchResult {
-  users.sort(searchComparator(query.sort));
-  return { users: users.slice(query.start, query.start + query.limit), total: users.length };
+/** The comparator's order for a single time key, by the much faster numeric sort. */
+function timeOrdered(users: DescopeUser[], index: 'created' | 'modified', desc: boolean): DescopeUser[] {
+  const sorted = sortByTime(users, index === 'created' ? (user) => user.createdTime : (user) => user.modifiedTime);
+  return desc ? sorted.reverse() : sorted;
 }
 
-/** Counts every match for `total` but keeps only the requested window. */
+/** Walks the index only as far as the requested window: the total is already known. */
 function streamedPage(
   { index, lo, hi }: Candidates,
-  matches: (user: DescopeUser) => boolean,
+  matches: Matches,
   query: SearchQuery,
   desc: boolean,
+  total: number,
 ): SearchResult {
   const users: DescopeUser[] = [];
   const end = query.start + query.limit;
-  let total = 0;
-  for (let step = 0; step < hi - lo; step++) {
+  let seen = 0;
+  for (let step = 0; step < hi - lo && seen < end; step++) {
     const user = index.at(desc ? hi - 1 - step : lo + step) as DescopeUser;
     if (!matches(user)) continue;
-    if (total >= query.start && total < end) users.push(user);
-    total++;
+    if (seen >= query.start) users.push(user);
+    seen++;
   }
   return { users, total };
 }

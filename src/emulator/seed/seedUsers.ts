@@ -2,7 +2,7 @@ import { descopeId } from '../ids';
 import { createPrng, type Prng } from '../prng';
 import type { DescopeUser, UserStatus } from '../types';
 import { compareByCreated } from '../store/order';
-import { mergeSorted, sortByTime } from '../store/sortUsers';
+import { mergeSorted, sortTies } from '../store/sortUsers';
 import {
   CUSTOM_ATTRIBUTE_SETS,
   EMAIL_DOMAINS,
@@ -52,7 +52,9 @@ function stream(prng: Prng, count: number, test: boolean, start: number, endSec:
     const createdTime = created[i] ?? endSec;
     users[i] = seedUser(prng, start + i, test, createdTime, modificationTime(prng, createdTime, endSec, bulk));
   }
-  return sortByTime(users, (user) => user.createdTime);
+  // Creation times ascend already; only the users of a bulk import need ordering among themselves.
+  sortTies(users, (user) => user.createdTime);
+  return users;
 }
 
 function seedUser(prng: Prng, n: number, test: boolean, createdTime: number, modifiedTime: number): DescopeUser {

@@ -10,6 +10,7 @@ const INDEX_RANGE = 2 ** 22;
 export function sortByTime(users: DescopeUser[], secondsOf: (user: DescopeUser) => number): DescopeUser[] {
   const fallback = (): DescopeUser[] =>
     [...users].sort((a, b) => secondsOf(a) - secondsOf(b) || compareIds(a.userId, b.userId));
+  if (isSorted(users, secondsOf)) return [...users];
   if (users.length >= INDEX_RANGE) return fallback();
   const keys = new Float64Array(users.length);
   for (let i = 0; i < users.length; i++) {
@@ -25,7 +26,19 @@ export function sortByTime(users: DescopeUser[], secondsOf: (user: DescopeUser) 
   return sorted;
 }
 
-function sortTies(sorted: DescopeUser[], secondsOf: (user: DescopeUser) => number): void {
+/** Seeds arrive in creation order already; checking is far cheaper than sorting. */
+function isSorted(users: DescopeUser[], secondsOf: (user: DescopeUser) => number): boolean {
+  for (let i = 1; i < users.length; i++) {
+    const a = users[i - 1] as DescopeUser;
+    const b = users[i] as DescopeUser;
+    const order = secondsOf(a) - secondsOf(b) || compareIds(a.userId, b.userId);
+    if (order > 0) return false;
+  }
+  return true;
+}
+
+/** Orders each run of equal seconds by userId, in place; the runs themselves must already be in order. */
+export function sortTies(sorted: DescopeUser[], secondsOf: (user: DescopeUser) => number): void {
   let start = 0;
   for (let i = 1; i <= sorted.length; i++) {
     const same = i < sorted.length && secondsOf(sorted[i] as DescopeUser) === secondsOf(sorted[start] as DescopeUser);

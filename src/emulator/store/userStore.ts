@@ -21,11 +21,23 @@ export class UserStore {
    * rebuilt on first use: filling it costs as much as the rest of seeding, and many runs never look one up.
    */
   private loginIndex: Map<string, string> | undefined = new Map();
+  /** Kept so that an unfiltered search knows its total without scanning a million users. */
+  private tests = 0;
+  private changes = 0;
   readonly created = new TimeIndex((user) => user.createdTime, compareByCreated);
   readonly modified = new TimeIndex((user) => user.modifiedTime, compareByModified);
 
   count(): number {
     return this.byId.size;
+  }
+
+  testCount(): number {
+    return this.tests;
+  }
+
+  /** Changes with every write, so cached search results know when they are stale. */
+  version(): number {
+    return this.changes;
   }
 
   get(userId: string): DescopeUser | undefined {
@@ -50,9 +62,11 @@ export class UserStore {
   }
 
   insert(user: DescopeUser): void {
+    this.changes++;
     if (this.byId.has(user.userId)) throw new DuplicateUserError(user.userId);
     this.assertLoginIdsFree(user);
     this.byId.set(user.userId, user);
+    this.tests += user.test ? 1 : 0;
     this.indexLoginIds(user);
     this.created.insert(user);
     this.modified.insert(user);
@@ -60,6 +74,7 @@ export class UserStore {
 
   /** Bulk insert for seeding; users whose id or login ids are taken are skipped, and their count returned. */
   insertMany(users: DescopeUser[]): number {
+    this.changes++;
     // A seed into an empty project is unique by construction: no checks, and the login index waits until used.
     const trusted = this.byId.size === 0;
     if (trusted) this.loginIndex = undefined;
@@ -67,6 +82,7 @@ export class UserStore {
     for (const user of users) {
       if (!trusted && (this.byId.has(user.userId) || this.takenLoginId(user) !== undefined)) continue;
       this.byId.set(user.userId, user);
+      this.tests += user.test ? 1 : 0;
       if (!trusted) this.indexLoginIds(user);
       accepted.push(user);
     }
@@ -76,21 +92,25 @@ export class UserStore {
   }
 
   replace(next: DescopeUser): DescopeUser {
+    this.changes++;
     const previous = this.byId.get(next.userId);
     if (!previous) throw new Error(`no user ${next.userId}`);
     this.assertLoginIdsFree(next);
     this.unindexLoginIds(previous);
     this.indexLoginIds(next);
     this.byId.set(next.userId, next);
+    this.tests += (next.test ? 1 : 0) - (previous.test ? 1 : 0);
     this.created.replace(previous, next);
     this.modified.replace(previous, next);
     return previous;
   }
 
   remove(userId: string): DescopeUser | undefined {
+    this.changes++;
     const user = this.byId.get(userId);
     if (!user) return undefined;
     this.byId.delete(userId);
+    this.tests -= user.test ? 1 : 0;
     this.unindexLoginIds(user);
     this.created.remove(user);
     this.modified.remove(user);
@@ -99,10 +119,12 @@ export class UserStore {
 
   /** Removes many users with one pass over each index instead of a splice per user. */
   removeMany(userIds: readonly string[]): DescopeUser[] {
+    this.changes++;
     const removed = userIds.map((id) => this.byId.get(id)).filter((user) => user !== undefined);
     if (removed.length < 32) return removed.map((user) => this.remove(user.userId) as DescopeUser);
     for (const user of removed) {
       this.byId.delete(user.userId);
+      this.tests -= user.test ? 1 : 0;
       this.unindexLoginIds(user);
     }
     const ids = new Set(removed.map((user) => user.userId));
@@ -112,7 +134,9 @@ export class UserStore {
   }
 
   clear(): void {
+    this.changes++;
     this.byId.clear();
+    this.tests = 0;
     this.loginIndex = new Map();
     this.created.clear();
     this.modified.clear();

@@ -15,6 +15,8 @@ export interface UserServiceDeps {
   now: () => number;
   /** Draws new user ids, so a seeded run also creates the same ids. */
   prng: Prng;
+  /** Where seeded history ends, in epoch seconds; fixed so that the same seed yields the same users. */
+  seedEndSec: number;
 }
 
 export interface SeedRequest {
@@ -109,7 +111,7 @@ export class UserService {
       seed: request.seed,
       count: request.count,
       testCount: request.testCount ?? 0,
-      endSec: request.endSec ?? this.nowSec(),
+      endSec: request.endSec ?? this.deps.seedEndSec,
       startIndex: this.seedIndex,
     });
     this.seedIndex += users.length;

@@ -1,0 +1,372 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { advance, nextRequest } from '../../activities/keyset';
+import type { SearchPage, SearchRequest } from '../../src/descope/api';
+import type { DescopeUser } from '../../src/store/types';
+import type { ScanCursor } from '../../workflows/messages';
+
+type Field = ScanCursor['field'];
+
+const T0 = 1_719_352_134;
+const UPPER_MS = 1_800_000_000_000;
+
+const cursorAt = (over: Partial<ScanCursor> = {}): ScanCursor => ({
+  field: 'createdTime',
+  afterSecond: null,
+  fromMs: 0,
+  upperMs: UPPER_MS,
+  done: false,
+  ...over,
+});
+
+const usersAt = (seconds: number[], field: Field = 'createdTime'): DescopeUser[] =>
+  seconds.map((second, i) => ({ userId: `U${i}`, [field]: second }));
+
+describe('nextRequest', () => {
+  it('starts at the lower bound, oldest first, on page 0', () => {
+    expect(nextRequest(cursorAt({ fromMs: 5000 }), 100)).toEqual({
+      fromCreatedTime: 5000,
+      toCreatedTime: UPPER_MS,
+      sort: [{ field: 'createdTime', desc: false }],
+      limit: 100,
+      page: 0,
+    });
+  });
+
+  it('after a second, asks for users of the next second onwards (from is exclusive, in ms)', () => {
+    const request = nextRequest(cursorAt({ afterSecond: T0 }), 50);
+    expect(request.fromCreatedTime).toBe(T0 * 1000 + 999);
+    expect(request.page).toBe(0);
+  });
+
+  it('filters on the modified time when the scan pages by modifiedTime', () => {
+    const request = nextRequest(cursorAt({ field: 'modifiedTime', afterSecond: T0 }), 10);
+    expect(request).toMatchObject({ fromModifiedTime: T0 * 1000 + 999, toModifiedTime: UPPER_MS });
+    expect(request.fromCreatedTime).toBeUndefined();
+    expect(request.sort?.[0]).toEqual({ field: 'modifiedTime', desc: false });
+  });
+
+  it('never sends a negative lower bound (0 means no filter to Descope)', () => {
+    expect(nextRequest(cursorAt({ afterSecond: -1 }), 10).fromCreatedTime).toBe(0);
+  });
+
+  it('pages one crowded second by offset, inside that second and the upper bound', () => {
+    const cluster = { second: T0, page: 3, total: 420, restarts: 0 };
+    expect(nextRequest(cursorAt({ cluster }), 100)).toMatchObject({
+      fromCreatedTime: T0 * 1000 - 1,
+      toCreatedTime: T0 * 1000 + 999,
+      limit: 100,
+      page: 3,
+    });
+    const capped = nextRequest(cursorAt({ cluster, upperMs: T0 * 1000 + 250 }), 100);
+    expect(capped.toCreatedTime).toBe(T0 * 1000 + 250);
+  });
+
+  it('breaks ties by user id when paging by offset, since the order inside a second is undocumented', () => {
+    const sort = nextRequest(cursorAt({ cluster: { second: T0, page: 1, total: 300, restarts: 0 } }), 100).sort;
+    expect(sort).toEqual([
+      { field: 'createdTime', desc: false },
+      { field: 'id', desc: false },
+    ]);
+  });
+
+  it('in range mode, pages the remaining range by offset', () => {
+    const cursor = cursorAt({ afterSecond: T0, cluster: { second: null, page: 2, total: 900, restarts: 0 } });
+    expect(nextRequest(cursor, 100)).toMatchObject({
+      fromCreatedTime: T0 * 1000 + 999,
+      toCreatedTime: UPPER_MS,
+      page: 2,
+    });
+  });
+});
+
+describe('advance', () => {
+  it('when a page is short, the scan is done', () => {
+    const next = advance(cursorAt(), usersAt([T0, T0 + 1]), 2, 100);
+    expect(next.done).toBe(true);
+    expect(next.afterSecond).toBe(Math.floor(UPPER_MS / 1000));
+  });
+
+  it('when a page is full, the next request re-reads the last second of the page', () => {
+    const next = advance(cursorAt(), usersAt([T0, T0 + 1, T0 + 5, T0 + 5]), 50, 4);
+    expect(next).toMatchObject({ afterSecond: T0 + 4, done: false });
+    expect(next.cluster).toBeUndefined();
+  });
+
+  it('uses the latest second of the page even when Descope returns the page out of order', () => {
+    expect(advance(cursorAt(), usersAt([T0 + 9, T0, T0 + 3]), 50, 3).afterSecond).toBe(T0 + 8);
+  });
+
+  it('when a full page is one single second, pages that second by offset from its start', () => {
+    const next = advance(cursorAt({ afterSecond: T0 - 10 }), usersAt([T0, T0, T0]), 500, 3);
+    expect(next.cluster).toEqual({ second: T0, page: 0, total: null, restarts: 0 });
+    expect(next.afterSecond).toBe(T0 - 10);
+  });
+
+  it('inside a crowded second, a full page moves to the next page and remembers the total', () => {
+    const cursor = cursorAt({ cluster: { second: T0, page: 0, total: null, restarts: 0 } });
+    expect(advance(cursor, usersAt([T0, T0]), 7, 2).cluster).toEqual({ second: T0, page: 1, total: 7, restarts: 0 });
+  });
+
+  it("when Descope's total for a crowded second falls by d, the paging steps back ceil(d / pageSize) pages", () => {
+    const cursor = cursorAt({ cluster: { second: T0, page: 5, total: 700, restarts: 0 } });
+    const full = usersAt(Array.from({ length: 100 }, () => T0));
+    expect(advance(cursor, full, 699, 100).cluster).toEqual({ second: T0, page: 4, total: 699, restarts: 1 });
+    expect(advance(cursor, full, 550, 100).cluster).toEqual({ second: T0, page: 3, total: 550, restarts: 1 });
+    expect(advance(cursor, [], 0, 100).cluster).toEqual({ second: T0, page: 0, total: 0, restarts: 1 });
+  });
+
+  it('when the total grows, the paging moves on and keeps the lower total, so a flapping count cannot loop', () => {
+    const cursor = cursorAt({ cluster: { second: T0, page: 2, total: 7, restarts: 0 } });
+    expect(advance(cursor, usersAt([T0, T0]), 9, 2).cluster).toEqual({ second: T0, page: 3, total: 7, restarts: 0 });
+  });
+
+  it('when a crowded second is exhausted, the keyset resumes after it', () => {
+    const cursor = cursorAt({ cluster: { second: T0, page: 3, total: 7, restarts: 0 } });
+    const next = advance(cursor, usersAt([T0]), 7, 2);
+    expect(next).toMatchObject({ afterSecond: T0, done: false });
+    expect(next.cluster).toBeUndefined();
+  });
+
+  it('when users lack the time field, the rest of the range is paged by offset, from its first page', () => {
+    const users = [{ userId: 'a' }, { userId: 'b', modifiedTime: T0 }];
+    const next = advance(cursorAt({ field: 'modifiedTime' }), users, 30, 2);
+    expect(next.cluster).toEqual({ second: null, page: 0, total: null, restarts: 0 });
+    expect(next.done).toBe(false);
+  });
+
+  it('in range mode, a short page ends the scan', () => {
+    const cursor = cursorAt({ cluster: { second: null, page: 4, total: 9, restarts: 0 } });
+    const next = advance(cursor, [{ userId: 'a' }], 9, 2);
+    expect(next.done).toBe(true);
+    expect(next.cluster).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Simulation: an in-memory Descope search with the documented semantics, and the scan loop the workflow runs.
+
+interface SimUser {
+  userId: string;
+  /** The time Descope returns, in seconds. */
+  second: number;
+  /** The time Descope filters on, in ms (inside `second`). */
+  ms: number;
+  /** Descope omits the field from this user (modifiedTime may be missing). */
+  hidesField: boolean;
+}
+
+/** mulberry32: a small seeded PRNG, so a failing simulation replays exactly. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Descope's search as documented: ms filters (`from` exclusive, `to` inclusive, 0 = none), offset paging with no
+ * snapshot, the requested sort, and an order among rows equal on every sort key that changes on every request.
+ */
+function fakeSearch(live: Map<string, SimUser>, field: Field, seed: number): (request: SearchRequest) => SearchPage {
+  const random = prng(seed);
+  return (request) => {
+    const from = field === 'createdTime' ? request.fromCreatedTime : request.fromModifiedTime;
+    const to = field === 'createdTime' ? request.toCreatedTime : request.toModifiedTime;
+    const matches = [...live.values()].filter((u) => (!from || u.ms > from) && (!to || u.ms <= to));
+    const shuffled = matches.map((user) => ({ user, tie: random() }));
+    const keys = request.sort ?? [];
+    shuffled.sort((a, b) => {
+      for (const { field: key, desc } of keys) {
+        const order = key === 'id' ? compare(a.user.userId, b.user.userId) : a.user.second - b.user.second;
+        if (order !== 0) return desc ? -order : order;
+      }
+      return a.tie - b.tie;
+    });
+    const limit = request.limit ?? 100;
+    const start = (request.page ?? 0) * limit;
+    const users = shuffled.slice(start, start + limit).map(({ user }) => toDescope(user, field));
+    return { users, total: matches.length };
+  };
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const toDescope = (user: SimUser, field: Field): DescopeUser =>
+  user.hidesField ? { userId: user.userId } : { userId: user.userId, [field]: user.second };
+
+interface ScanRun {
+  read: Set<string>;
+  requests: number;
+}
+
+/** The workflow's loop: one request per page until the cursor is done. `between` runs before every request. */
+function runScan(
+  search: (request: SearchRequest) => SearchPage,
+  options: { field: Field; pageSize: number; upperMs?: number; between?: (request: number) => void },
+): ScanRun {
+  let cursor = cursorAt({ field: options.field, upperMs: options.upperMs ?? UPPER_MS });
+  const read = new Set<string>();
+  let requests = 0;
+  while (!cursor.done) {
+    if (requests > 100_000) throw new Error(`scan did not finish: ${JSON.stringify(cursor)}`);
+    options.between?.(requests);
+    const page = search(nextRequest(cursor, options.pageSize));
+    requests += 1;
+    for (const user of page.users) read.add(user.userId);
+    cursor = advance(cursor, page.users, page.total, options.pageSize);
+  }
+  return { read, requests };
+}
+
+/** Users in shared-second clusters of 1 to 350, the big ones rarer, with gaps between the seconds. */
+function clusteredUsers(seed: number, clusterCount: number): { users: SimUser[]; sizes: number[] } {
+  const random = prng(seed);
+  const users: SimUser[] = [];
+  const sizes: number[] = [];
+  let second = T0;
+  for (let c = 0; c < clusterCount; c++) {
+    const roll = random();
+    const size = roll < 0.5 ? 1 : roll < 0.8 ? 2 + Math.floor(random() * 19) : 21 + Math.floor(random() * 330);
+    sizes.push(size);
+    for (let i = 0; i < size; i++) {
+      const ms = second * 1000 + Math.floor(random() * 1000);
+      users.push({ userId: `U${c}-${i}`, second, ms, hidesField: false });
+    }
+    second += 1 + Math.floor(random() * 3);
+  }
+  sizes.push(350);
+  for (let i = 0; i < 350; i++) users.push({ userId: `B${i}`, second, ms: second * 1000 + i, hidesField: false });
+  return { users, sizes };
+}
+
+const liveMap = (users: SimUser[]): Map<string, SimUser> => new Map(users.map((u) => [u.userId, u]));
+
+describe('a keyset scan against a Descope-like search', () => {
+  const { users, sizes } = clusteredUsers(42, 120);
+
+  for (const field of ['createdTime', 'modifiedTime'] as const) {
+    for (const pageSize of [1, 2, 7, 33, 100]) {
+      it(`reads every user with a bounded number of requests (${field}, pages of ${pageSize})`, () => {
+        const run = runScan(fakeSearch(liveMap(users), field, pageSize), { field, pageSize });
+        expect(run.read.size).toBe(users.length);
+        // A page's worth of users costs at most three requests (its page, the re-read of its last second, the
+        // entry into a crowded second); a second at most one more (the short page that ends a crowded second).
+        const bound = 3 * Math.ceil(users.length / pageSize) + sizes.length;
+        expect(run.requests).toBeLessThanOrEqual(bound);
+      });
+    }
+  }
+
+  it('stops at the upper bound, inside a crowded second', () => {
+    const second = T0 + 7;
+    const crowd = Array.from({ length: 250 }, (_, i) => ({
+      userId: `C${i}`,
+      second,
+      ms: second * 1000 + i * 4,
+      hidesField: false,
+    }));
+    const upperMs = second * 1000 + 500;
+    const run = runScan(fakeSearch(liveMap(crowd), 'createdTime', 1), { field: 'createdTime', pageSize: 20, upperMs });
+    expect([...run.read].sort()).toEqual(
+      crowd
+        .filter((u) => u.ms <= upperMs)
+        .map((u) => u.userId)
+        .sort(),
+    );
+  });
+
+  it('when more users than a page are deleted behind the offset in a crowded second, no later user is skipped', () => {
+    const crowd = Array.from({ length: 30 }, (_, i) => ({
+      userId: `C${String(i).padStart(2, '0')}`,
+      second: T0,
+      ms: T0 * 1000 + i,
+      hidesField: false,
+    }));
+    const live = liveMap(crowd);
+    // Requests 1-4 read the second's pages 0-3 (C00-C07); then five users already read disappear at once.
+    const between = (request: number) => {
+      if (request === 5) for (const user of crowd.slice(0, 5)) live.delete(user.userId);
+    };
+    const run = runScan(fakeSearch(live, 'createdTime', 9), { field: 'createdTime', pageSize: 2, between });
+    expect(
+      crowd
+        .slice(5)
+        .map((u) => u.userId)
+        .filter((id) => !run.read.has(id)),
+    ).toEqual([]);
+  });
+
+  it('when no user carries the field, reads them all by offset over the range', () => {
+    const hidden = users.slice(0, 900).map((u) => ({ ...u, hidesField: true }));
+    const run = runScan(fakeSearch(liveMap(hidden), 'modifiedTime', 3), { field: 'modifiedTime', pageSize: 50 });
+    expect(run.read.size).toBe(hidden.length);
+    // The keyset page that found no field, 18 full pages of 50, then the empty page that ends the range.
+    expect(run.requests).toBe(1 + 18 + 1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property: users deleted while the scan runs never make it skip a user that survives.
+
+const simUser = fc.record({
+  /** Taken modulo the scenario's span of seconds: a short span crowds many users into one second. */
+  second: fc.nat(),
+  offsetMs: fc.integer({ min: 0, max: 999 }),
+  survives: fc.boolean(),
+  hidesField: fc.integer({ min: 0, max: 24 }).map((n) => n === 0),
+});
+
+const scenario = fc.record({
+  users: fc.array(simUser, { maxLength: 400, size: 'max' }),
+  spanSeconds: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 })),
+  field: fc.constantFrom<Field>('createdTime', 'modifiedTime'),
+  /** Small pages half the time: they make crowded seconds, and deletions of more than a page between requests. */
+  pageSize: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 100 })),
+  /** Per request, indexes (modulo the doomed users still alive) of users deleted just before it. */
+  deletions: fc.array(fc.array(fc.nat(), { maxLength: 8 }), { maxLength: 200, size: 'max' }),
+  upperSecond: fc.integer({ min: 0, max: 41 }),
+  /** Whether some users lack the field (the scan falls back to offset paging over the range). */
+  someHideField: fc.boolean(),
+  seed: fc.integer(),
+});
+
+describe('a keyset scan while users are deleted', () => {
+  it('reads every user that survives the scan, and nothing after the upper bound', () => {
+    fc.assert(
+      fc.property(scenario, ({ users, spanSeconds, field, pageSize, deletions, upperSecond, someHideField, seed }) => {
+        const sim = users.map((u, i) => ({
+          userId: `U${i}`,
+          second: T0 + (u.second % spanSeconds),
+          ms: (T0 + (u.second % spanSeconds)) * 1000 + u.offsetMs,
+          hidesField: someHideField && u.hidesField,
+          survives: u.survives,
+        }));
+        const upperMs = (T0 + upperSecond) * 1000 + 500;
+        const byId = liveMap(sim);
+        const live = liveMap(sim);
+        const doomed = sim.filter((u) => !u.survives);
+        const between = (request: number) => {
+          for (const pick of deletions[request] ?? []) {
+            const alive = doomed.filter((u) => live.has(u.userId));
+            const victim = alive[pick % Math.max(alive.length, 1)];
+            if (victim) live.delete(victim.userId);
+          }
+        };
+        const run = runScan(fakeSearch(live, field, seed), { field, pageSize, upperMs, between });
+        const expected = sim.filter((u) => u.survives && u.ms <= upperMs).map((u) => u.userId);
+        expect(expected.filter((id) => !run.read.has(id))).toEqual([]);
+        expect([...run.read].filter((id) => (byId.get(id)?.ms ?? 0) > upperMs)).toEqual([]);
+        // A deletion costs at most the discarded page and one page stepped back.
+        const seconds = new Set(sim.map((u) => u.second)).size;
+        const deleted = sim.length - live.size;
+        expect(run.requests).toBeLessThanOrEqual(3 * Math.ceil(sim.length / pageSize) + 2 * seconds + 2 * deleted + 2);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
