@@ -1,6 +1,7 @@
 import { CancellationScope, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import { searchActivities, storeActivities } from './activityProfiles';
 import {
+  RECONCILE_STATE_ID,
   emptyTotals,
   pauseSignal,
   progressQuery,
@@ -79,6 +80,11 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
   state = 'completed';
   const finishedAt = new Date(Date.now());
   await mirror({ state: 'completed', finishedAt, ...snapshot(carry) });
+  // A full backfill read every user as it was at or after its start: reconciliation can begin from there
+  // instead of re-reading the whole project once.
+  if (input.createdFrom === undefined && input.createdTo === undefined) {
+    await store.initWatermark(RECONCILE_STATE_ID, carry.cursor.upperMs);
+  }
   return {
     runs: carry.runs,
     pages: carry.pages,

@@ -88,7 +88,12 @@ async function newCarry(
     const state = await store.loadSyncState(RECONCILE_STATE_ID);
     const watermark = input.fromMs ?? (typeof state?.watermarkMs === 'number' ? state.watermarkMs : undefined);
     // No watermark yet: read everything once; afterwards each run reads only what changed.
-    fromMs = watermark === undefined ? 0 : Math.max(watermark - (input.overlapMs ?? 600_000), 1);
+    // Descope stamps modifiedTime in whole seconds and `from` is exclusive: start 1 ms before the second that
+    // holds (watermark - overlap), or a change later in the watermark's own second would be lost.
+    fromMs =
+      watermark === undefined
+        ? 0
+        : Math.max(Math.floor((watermark - (input.overlapMs ?? 600_000)) / 1000) * 1000 - 1, 1);
   }
   return {
     cursor: {
