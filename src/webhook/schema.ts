@@ -21,6 +21,12 @@ export const SINGLE_OF_BATCH: Record<BatchAction, UserAction> = {
 };
 
 const userId = z.string().min(1).max(256);
+/** Audit records carry `userId: ""` when no single user is concerned (batch operations): same as absent. */
+const optionalUserId = z
+  .string()
+  .max(256)
+  .nullish()
+  .transform((v) => v || undefined);
 
 /** Epoch ms; audit search renders it as a numeric string, the webhook as a number. */
 const occurredError = 'expected epoch milliseconds as a number or a numeric string';
@@ -41,12 +47,12 @@ const envelope = {
   actorId: z.string().nullish(),
 };
 
-export const userEventSchema = z.looseObject({ ...envelope, userId: userId.nullish(), data: z.unknown().optional() });
+export const userEventSchema = z.looseObject({ ...envelope, userId: optionalUserId, data: z.unknown().optional() });
 
 /** How a batch event lists its users is undocumented: all three plausible places are accepted. */
 export const batchEventSchema = z.looseObject({
   ...envelope,
-  userId: userId.nullish(),
+  userId: optionalUserId,
   userIds: z.array(userId).nullish(),
   data: z
     .looseObject({
