@@ -11,7 +11,10 @@ export const userKey = defineSearchAttributeKey('DescopeUserId', 'KEYWORD');
  * Returns false when the server refuses (no operator permission): workflows then start without them, since
  * starting a workflow with an unknown search attribute would fail every start.
  */
-export async function ensureSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<boolean> {
+export async function ensureSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<boolean> {
   const wanted = [kindKey.name, projectKey.name, userKey.name];
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
