@@ -1,4 +1,5 @@
 import { withDescopeFailures } from './failures';
+import { withHeartbeats } from './heartbeat';
 import type { ActivityDeps } from './deps';
 import type { ApplyEventInput } from '../workflows/messages';
 
@@ -11,43 +12,44 @@ export type ApplyOutcome = 'applied' | 'unchanged' | 'stale' | 'tombstoned';
  */
 export function applyActivities({ descope, store, metrics, now = Date.now }: ActivityDeps) {
   return {
-    async applyUserEvent(input: ApplyEventInput): Promise<ApplyOutcome> {
-      const observedAt = now();
-      const user = await withDescopeFailures(
-        () => descope.loadUser(input.userId),
-        () => metrics?.rateLimited.inc({ call: 'load' }),
-      );
-      const result = await store.writeUsers(
-        [user ? { kind: 'snapshot', user, observedAt } : { kind: 'absent', userId: input.userId, observedAt }],
-        'event',
-      );
-      metrics?.recordWrite('event', result);
-      const outcome: ApplyOutcome =
-        result.tombstoned > 0
-          ? 'tombstoned'
-          : result.stale > 0
-            ? 'stale'
-            : result.applied > 0
-              ? 'applied'
-              : 'unchanged';
-      const appliedAt = now();
-      await store.events.updateOne(
-        { _id: input.eventId },
-        {
-          $set: {
-            action: input.action,
-            userId: input.userId,
-            occurredAt: input.occurredMs ?? null,
-            appliedAt,
-            outcome,
+    applyUserEvent: (input: ApplyEventInput): Promise<ApplyOutcome> =>
+      withHeartbeats(async () => {
+        const observedAt = now();
+        const user = await withDescopeFailures(
+          () => descope.loadUser(input.userId),
+          () => metrics?.rateLimited.inc({ call: 'load' }),
+        );
+        const result = await store.writeUsers(
+          [user ? { kind: 'snapshot', user, observedAt } : { kind: 'absent', userId: input.userId, observedAt }],
+          'event',
+        );
+        metrics?.recordWrite('event', result);
+        const outcome: ApplyOutcome =
+          result.tombstoned > 0
+            ? 'tombstoned'
+            : result.stale > 0
+              ? 'stale'
+              : result.applied > 0
+                ? 'applied'
+                : 'unchanged';
+        const appliedAt = now();
+        await store.events.updateOne(
+          { _id: input.eventId },
+          {
+            $set: {
+              action: input.action,
+              userId: input.userId,
+              occurredAt: input.occurredMs ?? null,
+              appliedAt,
+              outcome,
+            },
+            $setOnInsert: { receivedAt: input.receivedMs ?? observedAt },
           },
-          $setOnInsert: { receivedAt: input.receivedMs ?? observedAt },
-        },
-        { upsert: true },
-      );
-      if (input.receivedMs) metrics?.eventLag.observe({ from: 'received' }, (appliedAt - input.receivedMs) / 1000);
-      if (input.occurredMs) metrics?.eventLag.observe({ from: 'occurred' }, (appliedAt - input.occurredMs) / 1000);
-      return outcome;
-    },
+          { upsert: true },
+        );
+        if (input.receivedMs) metrics?.eventLag.observe({ from: 'received' }, (appliedAt - input.receivedMs) / 1000);
+        if (input.occurredMs) metrics?.eventLag.observe({ from: 'occurred' }, (appliedAt - input.occurredMs) / 1000);
+        return outcome;
+      }),
   };
 }

@@ -1,5 +1,6 @@
 import { advance, nextRequest, usersToWrite } from './keyset';
 import { withDescopeFailures } from './failures';
+import { withHeartbeats } from './heartbeat';
 import type { ActivityDeps } from './deps';
 import type { ScanCursor, WriteTotals } from '../workflows/messages';
 import type { WriteSource } from '../src/store/types';
@@ -23,28 +24,29 @@ export interface ScanPageOutput {
  */
 export function scanActivities({ descope, store, metrics, now = Date.now }: ActivityDeps) {
   return {
-    async scanPage(input: ScanPageInput): Promise<ScanPageOutput> {
-      const request = { ...nextRequest(input.cursor, input.pageSize), withTestUser: input.withTestUser };
-      const observedAt = now();
-      const page = await withDescopeFailures(
-        () => descope.searchUsers(request),
-        () => metrics?.rateLimited.inc({ call: 'search' }),
-      );
-      const result = await store.writeUsers(
-        usersToWrite(input.cursor, page.users, input.pageSize).map((user) => ({
-          kind: 'snapshot' as const,
-          user,
-          observedAt,
-        })),
-        input.source,
-      );
-      metrics?.recordWrite(input.source, result);
-      metrics?.pages.inc({ source: input.source });
-      return {
-        cursor: advance(input.cursor, page.users, page.total, input.pageSize),
-        total: page.total,
-        totals: { seen: result.applied + result.unchanged + result.stale, ...result },
-      };
-    },
+    scanPage: (input: ScanPageInput): Promise<ScanPageOutput> =>
+      withHeartbeats(async () => {
+        const request = { ...nextRequest(input.cursor, input.pageSize), withTestUser: input.withTestUser };
+        const observedAt = now();
+        const page = await withDescopeFailures(
+          () => descope.searchUsers(request),
+          () => metrics?.rateLimited.inc({ call: 'search' }),
+        );
+        const result = await store.writeUsers(
+          usersToWrite(input.cursor, page.users, input.pageSize).map((user) => ({
+            kind: 'snapshot' as const,
+            user,
+            observedAt,
+          })),
+          input.source,
+        );
+        metrics?.recordWrite(input.source, result);
+        metrics?.pages.inc({ source: input.source });
+        return {
+          cursor: advance(input.cursor, page.users, page.total, input.pageSize),
+          total: page.total,
+          totals: { seen: result.applied + result.unchanged + result.stale, ...result },
+        };
+      }),
   };
 }

@@ -1,4 +1,5 @@
 import { withDescopeFailures } from './failures';
+import { withHeartbeats } from './heartbeat';
 import { META } from '../src/store/types';
 import type { ActivityDeps } from './deps';
 
@@ -33,27 +34,28 @@ export function sweepActivities({ descope, store, metrics, now = Date.now }: Act
     },
 
     /** Loads the candidates; writes the ones that exist (refreshing them) and returns the ones that do not. */
-    async confirmAbsent(userIds: string[]): Promise<AbsentUser[]> {
-      const observedAt = now();
-      const found = await withDescopeFailures(
-        () => descope.loadUsers(userIds),
-        () => metrics?.rateLimited.inc({ call: 'load' }),
-      );
-      const present = new Set(found.map((u) => u.userId));
-      await store.writeUsers(
-        found.map((user) => ({ kind: 'snapshot' as const, user, observedAt })),
-        'sweep',
-      );
-      const absent: AbsentUser[] = [];
-      // A batch load that omits an id is not proof enough: ask for that user alone.
-      for (const userId of userIds.filter((id) => !present.has(id))) {
-        const at = now();
-        const user = await withDescopeFailures(() => descope.loadUser(userId));
-        if (user) await store.writeUsers([{ kind: 'snapshot', user, observedAt: at }], 'sweep');
-        else absent.push({ userId, observedAt: at });
-      }
-      return absent;
-    },
+    confirmAbsent: (userIds: string[]): Promise<AbsentUser[]> =>
+      withHeartbeats(async () => {
+        const observedAt = now();
+        const found = await withDescopeFailures(
+          () => descope.loadUsers(userIds),
+          () => metrics?.rateLimited.inc({ call: 'load' }),
+        );
+        const present = new Set(found.map((u) => u.userId));
+        await store.writeUsers(
+          found.map((user) => ({ kind: 'snapshot' as const, user, observedAt })),
+          'sweep',
+        );
+        const absent: AbsentUser[] = [];
+        // A batch load that omits an id is not proof enough: ask for that user alone.
+        for (const userId of userIds.filter((id) => !present.has(id))) {
+          const at = now();
+          const user = await withDescopeFailures(() => descope.loadUser(userId));
+          if (user) await store.writeUsers([{ kind: 'snapshot', user, observedAt: at }], 'sweep');
+          else absent.push({ userId, observedAt: at });
+        }
+        return absent;
+      }),
 
     async writeTombstones(users: AbsentUser[]): Promise<number> {
       const result = await store.writeUsers(

@@ -19,15 +19,20 @@ const retry = {
 export function searchActivities(baseQueue: string) {
   return proxyActivities<Activities>({
     taskQueue: taskQueues.search(baseQueue),
-    // Covers the wait for a rate-limited slot on the queue plus one Descope request and one bulk write.
-    scheduleToStartTimeout: undefined,
     startToCloseTimeout: '2m',
+    // The activity heartbeats while it works: a dead worker's page is retried within seconds.
+    heartbeatTimeout: '10s',
     retry,
   });
 }
 
 export function loadActivities(baseQueue: string) {
-  return proxyActivities<Activities>({ taskQueue: taskQueues.load(baseQueue), startToCloseTimeout: '2m', retry });
+  return proxyActivities<Activities>({
+    taskQueue: taskQueues.load(baseQueue),
+    startToCloseTimeout: '2m',
+    heartbeatTimeout: '10s',
+    retry,
+  });
 }
 
 export function storeActivities() {

@@ -1,3 +1,4 @@
+import type { RequestLogEntry } from './http/counters';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEmulatorApp } from './app';
@@ -38,6 +39,8 @@ export interface RunningEmulator {
     get(): Record<string, Record<string, number>>;
     total(endpoint: string, status?: number): number;
     reset(): void;
+    /** Each counted request with its time, oldest first (bounded). */
+    log(endpoint?: string): RequestLogEntry[];
   };
   webhook: {
     configure(changes: Partial<WebhookSenderOptions>): void;
@@ -75,6 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       get: () => ctx.counters.get(),
       total: (endpoint, status) => ctx.counters.total(endpoint, status),
       reset: () => ctx.counters.reset(),
+      log: (endpoint) => ctx.counters.log(endpoint),
     },
     webhook: {
       configure: (changes) => ctx.sender.configure(changes),

@@ -3,10 +3,22 @@ export type EndpointName =
   'license' | 'search' | 'load' | 'loadUsers' | 'create' | 'update' | 'delete' | 'audit' | 'unknown';
 
 /** Requests by endpoint class and HTTP status, so tests can assert exactly how many calls a product made. */
+/** One counted request, for tests that assert timing (waits after a 429, request rates). */
+export interface RequestLogEntry {
+  endpoint: string;
+  status: number;
+  at: number;
+}
+
+const LOG_LIMIT = 100_000;
+
 export class RequestCounters {
   private counts = new Map<string, Map<number, number>>();
+  private entries: RequestLogEntry[] = [];
 
   record(endpoint: string, status: number): void {
+    this.entries.push({ endpoint, status, at: Date.now() });
+    if (this.entries.length > LOG_LIMIT) this.entries.splice(0, this.entries.length - LOG_LIMIT);
     const byStatus = this.counts.get(endpoint) ?? new Map<number, number>();
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     this.counts.set(endpoint, byStatus);
@@ -27,7 +39,12 @@ export class RequestCounters {
     return sum;
   }
 
+  /** The most recent requests (up to 100,000), oldest first. */
+  log(endpoint?: string): RequestLogEntry[] {
+    return endpoint ? this.entries.filter((e) => e.endpoint === endpoint) : [...this.entries];
+  }
   reset(): void {
     this.counts = new Map();
+    this.entries = [];
   }
 }
