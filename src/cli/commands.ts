@@ -1,4 +1,4 @@
-import { runEmulatorCommand } from '../emulator/cli';
+import { emulatorHelp, runEmulatorCommand } from '../emulator/cli';
 import { backfillCommand } from './backfill';
 import { devCommand } from './dev';
 import { reconcileCommand, replayCommand } from './reconcile';
@@ -43,10 +43,12 @@ export const commands: Record<string, Command> = {
   },
   emulator: {
     summary: 'Run the local Descope emulator standalone.',
-    help: 'descope-sync emulator [--port N] [--users N] [--seed N] ... (--help lists every flag)',
+    get help() {
+      return emulatorHelp();
+    },
     needsConfig: false,
     run: async (ctx) => {
-      await runEmulatorCommand(ctx.argv);
+      await runEmulatorCommand(ctx.argv, { signal: ctx.signal });
     },
   },
   servers: serversCommand,

@@ -39,7 +39,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const expected = error instanceof ConfigError || error instanceof UsageError || error instanceof WebhookConfigError;
+    const expected =
+      error instanceof ConfigError ||
+      error instanceof UsageError ||
+      error instanceof WebhookConfigError ||
+      (error instanceof Error && error.name === 'UsageError');
     console.error(`descope-sync: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(expected ? 2 : 1);
   },

@@ -1,6 +1,8 @@
 import type { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+
+/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (the proto package is CommonJS-only). */
+const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
 export const kindKey = defineSearchAttributeKey('DescopeKind', 'KEYWORD');
 export const projectKey = defineSearchAttributeKey('DescopeProjectId', 'KEYWORD');
@@ -20,10 +22,9 @@ export async function ensureSearchAttributes(
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = wanted.filter((name) => !(name in (existing.customAttributes ?? {})));
     if (missing.length === 0) return true;
-    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])),
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, INDEXED_VALUE_TYPE_KEYWORD])),
     });
     return true;
   } catch {
