@@ -29,7 +29,7 @@ seeded with sample users, whose audit webhooks go to the local endpoint. Ctrl-C 
     const say = (line: string) => console.log(`[dev] ${line}`);
     const servers = await startLocalServers({
       dataDir: values['data-dir'],
-      mongoUri: process.env.MONGODB_URI,
+      mongoUri: process.env.MONGODB_URI || undefined,
       persistent: true,
       ui: true,
       temporalPort: await preferred(7233),
@@ -38,7 +38,8 @@ seeded with sample users, whose audit webhooks go to the local endpoint. Ctrl-C 
     });
     let emulator: RunningEmulator | undefined;
     try {
-      const webhookPort = ctx.config.webhook.port === 3000 ? await preferred(3000) : ctx.config.webhook.port;
+      // The emulator's sender needs the real port before the server listens: resolve 0 (any) to a free one.
+      const webhookPort = ctx.config.webhook.port === 0 ? await freePort() : await preferred(ctx.config.webhook.port);
       const config: Config = {
         ...ctx.config,
         temporal: { ...ctx.config.temporal, address: servers.temporal.address },
@@ -75,9 +76,9 @@ seeded with sample users, whose audit webhooks go to the local endpoint. Ctrl-C 
       say(
         `Temporal Web UI: ${servers.temporal.uiUrl} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
       );
-      say(
-        `Temporal: ${servers.temporal.address}; MongoDB: ${servers.mongo ? 'local FerretDB' : 'MONGODB_URI'}, database ${config.mongo.db}`,
-      );
+      // A URI from the environment may carry credentials: only the local server's address is printed.
+      const mongo = servers.mongo ? `${servers.mongo.uri} (local FerretDB)` : 'MONGODB_URI';
+      say(`Temporal: ${servers.temporal.address}; MongoDB: ${mongo}, database ${config.mongo.db}`);
       running.push(followBackfill(config, target, say, ctx.signal));
       await Promise.all(running);
       say('Stopped.');

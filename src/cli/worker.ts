@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { SyncMetrics } from '../metrics';
 import { connectStore, descopeApi, type DescopeTarget } from '../runtime';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
@@ -11,6 +11,7 @@ import type { Logger } from '../logger';
 
 /** The worker process: workflows, activities, the schedules (when enabled) and /metrics. */
 export async function runWorker(config: Config, target: DescopeTarget, logger: Logger, signal: AbortSignal) {
+  installRuntime(logger);
   const store = await connectStore(config);
   const native = await NativeConnection.connect({ address: config.temporal.address });
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -51,6 +52,17 @@ export async function runWorker(config: Config, target: DescopeTarget, logger: L
     await connection.close();
     await store.close();
   }
+}
+
+let runtimeInstalled = false;
+
+/** Temporal's own logs (bundler output, poller state) go through the product's logger, warnings and up. */
+function installRuntime(logger: Logger) {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => logger.warn({ temporal: entry.meta }, entry.message)),
+  });
 }
 
 function serveMetrics(metrics: SyncMetrics, port: number, logger: Logger): Promise<Server> {
