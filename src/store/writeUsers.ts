@@ -118,31 +118,43 @@ async function writeTombstones(
 ): Promise<void> {
   // An existing tombstone is left alone: deletedAt records when the deletion was first seen. The upsert of an
   // unseen user keeps a tombstone too, so an older page of a backfill can never bring it back.
-  const ops: AnyBulkWriteOperation<UserDocument>[] = absents.map((obs) => ({
-    updateOne: {
-      filter: { _id: obs.userId, [`${M}.observedAt`]: { $lt: obs.observedAt }, [`${M}.deleted`]: { $ne: true } },
-      update: {
-        $set: {
-          [`${M}.observedAt`]: obs.observedAt,
-          [`${M}.deleted`]: true,
-          [`${M}.deletedAt`]: obs.observedAt,
-          [`${M}.source`]: source,
-          [`${M}.writtenAt`]: now,
-        },
-        $setOnInsert: { userId: obs.userId },
-      },
-      upsert: true,
+  const update = (obs: Absent) => ({
+    $set: {
+      [`${M}.observedAt`]: obs.observedAt,
+      [`${M}.deleted`]: true,
+      [`${M}.deletedAt`]: obs.observedAt,
+      [`${M}.source`]: source,
+      [`${M}.writtenAt`]: now,
     },
-  }));
+    $setOnInsert: { userId: obs.userId },
+  });
+  // One statement per tombstone (they are few): some MongoDB-wire servers stop an unordered bulk of upserts
+  // at its first duplicate key, which would silently drop the tombstones after it.
   let failed = 0;
-  try {
-    await users.bulkWrite(ops, { ordered: false });
-  } catch (error) {
-    failed = guardFailures(error).length;
+  for (const obs of absents) {
+    const filter = { _id: obs.userId, [`${M}.observedAt`]: { $lt: obs.observedAt }, [`${M}.deleted`]: { $ne: true } };
+    if (!(await upsertSettled(() => users.updateOne(filter, update(obs), { upsert: true })))) failed += 1;
   }
   result.tombstoned += absents.length - failed;
   result.applied += absents.length - failed;
   result.stale += failed;
+}
+
+/**
+ * Runs a guarded upsert; false when the guard kept it out. A duplicate key is ambiguous: the guard failed on
+ * a stored user, OR another writer inserted the user between this filter's miss and its insert. Once more
+ * settles it: the user now exists, so a second duplicate key can only mean the guard failed.
+ */
+async function upsertSettled(run: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+    }
+  }
+  return false;
 }
 
 /** Indexes of operations that failed on a duplicate key (the guard's "already stored"); rethrows the rest. */

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MongoStore, fromUserDocument, type UserDocument, type UserObservation } from '../../src/store';
+import { writeUserObservations } from '../../src/store/writeUsers';
+
+/**
+ * The one write rule, as a property over real MongoDB-wire writes: whatever order, batching and concurrency
+ * observations arrive in, each user ends in the state of its newest observation.
+ *
+ * Each user has a true history in Descope (renames stamped with modifiedTime, then maybe a deletion); an
+ * observation at time t reads that history at t, as a search, a load or a "not found" would.
+ */
+interface History {
+  renames: { at: number; name: string }[];
+  deletedAt: number | null;
+}
+
+function stateAt(userId: string, history: History, t: number): UserObservation {
+  if (history.deletedAt !== null && t >= history.deletedAt) return { kind: 'absent', userId, observedAt: t };
+  const current = history.renames.filter((r) => r.at <= t).at(-1);
+  const name = current?.name ?? 'original';
+  const modifiedTime = Math.floor((current?.at ?? 0) / 1000);
+  return { kind: 'snapshot', user: { userId, name, modifiedTime, createdTime: 0 }, observedAt: t };
+}
+
+const historyArb = fc
+  .record({
+    renames: fc.uniqueArray(fc.integer({ min: 1, max: 100_000 }), { maxLength: 4 }),
+    deletedAt: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }),
+  })
+  .map(({ renames, deletedAt }) => ({
+    renames: [...renames]
+      .sort((a, b) => a - b)
+      .filter((at) => deletedAt === null || at < deletedAt)
+      .map((at, i) => ({ at, name: `name-${i}-${at}` })),
+    deletedAt,
+  }));
+
+/**
+ * Concurrent writers rely on MongoDB applying a filtered single-document update atomically. FerretDB v1 (the
+ * local default) evaluates the filter and writes in two steps, so on it the property runs the writes in one
+ * lane: every order and batching, without overlap. Against real MongoDB (MONGODB_URI) it runs up to 3 lanes.
+ */
+let maxLanes = 1;
+
+const scenarioArb = () =>
+  fc
+    .array(fc.tuple(historyArb, fc.uniqueArray(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 6 })), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .chain((users) => {
+      const observations = users.flatMap(([history, times], i) => times.map((t) => stateAt(`U${i}`, history, t)));
+      return fc.record({
+        users: fc.constant(users),
+        order: fc.shuffledSubarray(observations, { minLength: observations.length, maxLength: observations.length }),
+        lanes: fc.integer({ min: 1, max: maxLanes }),
+        batch: fc.integer({ min: 1, max: 4 }),
+      });
+    });
+
+describe('the one write rule (property, against the real server)', () => {
+  let store: MongoStore;
+  beforeAll(async () => {
+    store = await MongoStore.connect(inject('mongoUri'), `prop_${randomUUID().slice(0, 8)}`);
+    const info = await store.db.admin().command({ buildInfo: 1 });
+    maxLanes = 'ferretdbVersion' in info ? 1 : 3;
+  });
+  afterAll(async () => {
+    await store.db.dropDatabase().catch(() => {});
+    await store.close();
+  });
+
+  it('stores the newest observation of every user, for any interleaving, batching and concurrency', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb(), async ({ users, order, lanes, batch }) => {
+        const collection = store.db.collection<UserDocument>(`users_${randomUUID().slice(0, 8)}`);
+        // Deal the observations round-robin to concurrent writers, each writing its share in batches.
+        const shares = Array.from({ length: lanes }, (_, lane) => order.filter((_, i) => i % lanes === lane));
+        await Promise.all(
+          shares.map(async (share) => {
+            for (let i = 0; i < share.length; i += batch) {
+              await writeUserObservations(collection, share.slice(i, i + batch), 'event');
+            }
+          }),
+        );
+        for (const [i, [history, times]] of users.entries()) {
+          const newest = stateAt(`U${i}`, history, Math.max(...times));
+          const doc = await collection.findOne({ _id: `U${i}` });
+          expect(doc, `U${i}`).not.toBeNull();
+          if (newest.kind === 'absent') {
+            expect(doc!._sync.deleted).toBe(true);
+            expect(doc!._sync.deletedAt).toBeLessThanOrEqual(newest.observedAt);
+          } else {
+            expect(doc!._sync.deleted).toBe(false);
+            expect(fromUserDocument(doc!)).toEqual(newest.user);
+            expect(doc!._sync.observedAt).toBe(newest.observedAt);
+          }
+        }
+        await collection.drop();
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
