@@ -1,7 +1,7 @@
 /**
  * MongoDB reserves field names that start with `$` or contain `.` (update operators and dotted paths read
- * them as syntax). Descope custom attribute keys are free text, so the store escapes those characters with
- * lookalike full-width forms and unescapes on read; `~` escapes the escape so the mapping is reversible.
+ * them as syntax). Descope custom attribute keys are free text, so the store escapes those characters as
+ * `~d` and `~p` and unescapes on read; `~~` escapes the escape so the mapping is reversible.
  */
 const ESCAPES: [string, string][] = [
   ['~', '~~'],
