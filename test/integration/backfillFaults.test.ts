@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { WORKFLOW_TYPES, progressQuery, workflowIds, type ScanResult } from '../../workflows/messages';
-import { expectExactCopy, startStack, waitUntil, type Stack } from '../fixtures/stack';
+import { countDifferences, expectExactCopy, startStack, waitUntil, type Stack } from '../fixtures/stack';
 import { killed, spawnWorker } from '../fixtures/workerProcess';
+import { recordReliability } from '../fixtures/reliability';
 
 let stack: Stack | undefined;
 const children: ChildProcess[] = [];
@@ -28,6 +29,12 @@ describe('backfill under failures', () => {
     const second = spawnWorker(stack);
     children.push(second);
     const result: ScanResult = await handle.result();
+    recordReliability({
+      fault: 'Worker SIGKILLed mid-backfill, restarted',
+      injected: 1,
+      outcome: `completed; ${stack.emulator.counters.total('search') - result.requests} searches repeated`,
+      lost: await countDifferences(stack),
+    });
     await expectExactCopy(stack);
     // Starting over would have repeated ~35 searches; a resumed run repeats at most the page in flight.
     expect(stack.emulator.counters.total('search')).toBeLessThanOrEqual(result.requests + 2);
@@ -48,9 +55,15 @@ describe('backfill under failures', () => {
       workflowId: workflowIds.backfill(stack.projectId),
       args: [{ pageSize: 20 }],
     });
-    await expectExactCopy(stack);
     const log = stack.emulator.counters.log('search');
     const limited = log.filter((e) => e.status === 429);
+    recordReliability({
+      fault: 'Descope 429 storm (scaled-down rate limit)',
+      injected: limited.length,
+      outcome: 'every 429 waited out for Retry-After; backfill completed',
+      lost: await countDifferences(stack),
+    });
+    await expectExactCopy(stack);
     expect(limited.length).toBeGreaterThan(0);
     for (const hit of limited) {
       const next = log.find((e) => e.at > hit.at);

@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+
+export const SCENARIOS = ['backfill', 'ratelimit', 'webhook', 'reconcile', 'memory'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  /** Users of the backfill and reconciliation scenarios. */
+  users: number;
+  /** Users of the rate-limited backfill (its duration is users / 100 / the request rate). */
+  ratelimitUsers: number;
+  /** Webhook events per (delivery size, concurrency) combination. */
+  events: number;
+  /** Users changed before each incremental reconciliation. */
+  changed: number;
+  /** Backfill sizes whose worker peak RSS is compared. */
+  memoryUsers: number[];
+  runs: number;
+  scenarios: ScenarioName[];
+  out: string;
+}
+
+/** Defaults sized for a 2-core machine and FerretDB: the whole run takes a few minutes. */
+export const DEFAULTS: BenchOptions = {
+  users: 20_000,
+  ratelimitUsers: 10_000,
+  events: 1000,
+  changed: 100,
+  memoryUsers: [5000, 20_000],
+  runs: 3,
+  scenarios: [...SCENARIOS],
+  out: join(import.meta.dirname, 'results'),
+};
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --users N             users of the backfill and reconcile scenarios (default ${DEFAULTS.users})
+  --ratelimit-users N   users of the rate-limited backfill (default ${DEFAULTS.ratelimitUsers})
+  --events N            webhook events per delivery size and concurrency (default ${DEFAULTS.events})
+  --changed N           users changed before each incremental reconciliation (default ${DEFAULTS.changed})
+  --memory-users A,B    backfill sizes for the worker memory comparison (default ${DEFAULTS.memoryUsers.join(',')})
+  --runs N              repetitions of the backfill and reconcile scenarios; medians reported (default ${DEFAULTS.runs})
+  --scenarios LIST      any of ${SCENARIOS.join(',')} (default all)
+  --out DIR             where latest.json, latest.md and backfill.svg go (default bench/results)
+
+MONGODB_URI set: benchmarks that MongoDB instead of a local FerretDB.`;
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      users: { type: 'string' },
+      'ratelimit-users': { type: 'string' },
+      events: { type: 'string' },
+      changed: { type: 'string' },
+      'memory-users': { type: 'string' },
+      runs: { type: 'string' },
+      scenarios: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  return {
+    users: count(values.users, '--users', DEFAULTS.users),
+    ratelimitUsers: count(values['ratelimit-users'], '--ratelimit-users', DEFAULTS.ratelimitUsers),
+    events: count(values.events, '--events', DEFAULTS.events),
+    changed: count(values.changed, '--changed', DEFAULTS.changed),
+    memoryUsers: values['memory-users']
+      ? values['memory-users'].split(',').map((v) => count(v, '--memory-users', 0))
+      : DEFAULTS.memoryUsers,
+    runs: count(values.runs, '--runs', DEFAULTS.runs),
+    scenarios: values.scenarios ? scenarioList(values.scenarios) : DEFAULTS.scenarios,
+    out: values.out ?? DEFAULTS.out,
+  };
+}
+
+function count(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got "${value}"`);
+  return n;
+}
+
+function scenarioList(value: string): ScenarioName[] {
+  const names = value.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new UsageError(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.join(',')}`);
+  return names as ScenarioName[];
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The command that reproduces one scenario's figures with the sizes of this run. */
+export function reproduce(scenario: ScenarioName, options: BenchOptions): string {
+  const flags: Record<ScenarioName, string[]> = {
+    backfill: [`--users ${options.users}`, `--runs ${options.runs}`],
+    ratelimit: [`--ratelimit-users ${options.ratelimitUsers}`],
+    webhook: [`--events ${options.events}`],
+    reconcile: [`--users ${options.users}`, `--changed ${options.changed}`, `--runs ${options.runs}`],
+    memory: [`--memory-users ${options.memoryUsers.join(',')}`],
+  };
+  return ['npm run bench --', `--scenarios ${scenario}`, ...flags[scenario]].join(' ');
+}

@@ -1,0 +1,324 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { WorkflowFailedError, type ScheduleSummary } from '@temporalio/client';
+import { commands } from '../../src/cli/commands';
+import { scheduleIds } from '../../src/temporal/schedules';
+import {
+  WORKFLOW_TYPES,
+  progressQuery,
+  workflowIds,
+  type ReconcileResult,
+  type ScanProgress,
+} from '../../workflows/messages';
+import { jsonOf, runCli } from '../fixtures/cli';
+import { startStack, storedLiveUsers, waitUntil, type Stack } from '../fixtures/stack';
+import { killed, spawnWorker } from '../fixtures/workerProcess';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+/** Settings that pass validation without any server behind them: for failures that happen before connecting. */
+const offline = () => ({
+  DESCOPE_PROJECT_ID: 'P2offline',
+  DESCOPE_MANAGEMENT_KEY: 'K2offline',
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  LOG_LEVEL: 'error',
+});
+
+describe('CLI usage and exit codes', () => {
+  it('an unknown command exits 2, names it and prints the usage', async () => {
+    const r = await runCli(undefined, ['frobnicate'], offline());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+    expect(r.stderr).toMatch(/Usage: descope-sync <command>/);
+  });
+
+  it('--help on every command prints its help and exits 0', async () => {
+    const names = Object.keys(commands);
+    const results = await Promise.all(names.map((name) => runCli(undefined, [name, '--help'], offline())));
+    for (const [i, r] of results.entries()) {
+      expect({ command: names[i], code: r.code, stderr: r.stderr }).toEqual({
+        command: names[i],
+        code: 0,
+        stderr: '',
+      });
+      expect(r.stdout.trim().length, names[i]).toBeGreaterThan(0);
+    }
+    const usage = await runCli(undefined, ['--help']);
+    expect(usage.code).toBe(0);
+    for (const name of names) expect(usage.stdout).toContain(name);
+  });
+
+  it.each([
+    [['reconcile', '--bogus'], /Unknown option '--bogus'/],
+    [['reconcile', '--force'], /--force only applies to --full/],
+    [['schedules', 'status', '--sweeep'], /Unknown option '--sweeep'/],
+    [['replay', '--since', 'yesterday'], /--since: expected a duration such as 24h or an ISO date/],
+    [['backfill', 'rewind'], /unknown backfill action "rewind"/],
+  ])('%j exits 2 with a message saying what is wrong', async (args, message) => {
+    const r = await runCli(undefined, args, offline());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('every command that talks to Descope exits 2 naming DESCOPE_PROJECT_ID and DESCOPE_MANAGEMENT_KEY when unset', async () => {
+    const names = Object.entries(commands)
+      .filter(([, c]) => c.needsDescope)
+      .map(([name]) => name);
+    expect(names).toEqual(expect.arrayContaining(['backfill', 'reconcile', 'replay', 'schedules', 'status', 'worker']));
+    const unset = { ...offline(), DESCOPE_PROJECT_ID: '', DESCOPE_MANAGEMENT_KEY: '' };
+    const results = await Promise.all(names.map((name) => runCli(undefined, [name], unset)));
+    for (const [i, r] of results.entries()) {
+      expect({ command: names[i], code: r.code }).toEqual({ command: names[i], code: 2 });
+      expect(r.stderr).toMatch(/DESCOPE_PROJECT_ID and DESCOPE_MANAGEMENT_KEY/);
+    }
+    const half = await runCli(undefined, ['status'], { ...offline(), DESCOPE_MANAGEMENT_KEY: '' });
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/DESCOPE_PROJECT_ID and DESCOPE_MANAGEMENT_KEY: set both/);
+  });
+});
+
+describe('descope-sync backfill', () => {
+  it('starts, pauses (no Descope traffic), resumes, watches to completion, and status shows the users stored', async () => {
+    stack = await startStack({ emulator: { seed: 71, userCount: 1500, testUserCount: 3 } });
+    const s = stack;
+    const none = await runCli(s, ['backfill', 'status']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/No backfill found for project .*backfill start/);
+
+    await s.startWorker();
+    s.emulator.faults.set({ latencyMs: 30 });
+    const started = await runCli(s, ['backfill', 'start', '--page-size', '10']);
+    expect(started.code).toBe(0);
+    const workflowId = workflowIds.backfill(s.projectId);
+    expect(workflowId).toBe(`descope-backfill-${s.projectId}`);
+    expect(started.stdout).toContain(workflowId);
+    const handle = s.client.workflow.getHandle(workflowId);
+    expect((await handle.describe()).type).toBe(WORKFLOW_TYPES.backfill);
+    await waitUntil('a few pages', async () => (await handle.query(progressQuery)).pages >= 3);
+
+    expect((await runCli(s, ['backfill', 'pause'])).code).toBe(0);
+    // Paused, and the page in flight when the signal arrived has been written: nothing is left in Descope's hands.
+    const paused = await waitUntil('paused with no page in flight', async () => {
+      const p = await handle.query(progressQuery);
+      return p.state === 'paused' && p.requests === s.emulator.counters.total('search') && p;
+    });
+    const status = await runCli(s, ['backfill', 'status', '--json']);
+    expect(status.code).toBe(0);
+    const reported = jsonOf<ScanProgress>(status);
+    expect(reported).toMatchObject({ state: 'paused', pages: paused.pages });
+    expect(reported.totals.seen).toBeLessThan(1500);
+    // The status command itself took a second or more: not one search request reached Descope meanwhile.
+    expect(s.emulator.counters.total('search')).toBe(paused.requests);
+    expect((await handle.query(progressQuery)).pages).toBe(paused.pages);
+
+    expect((await runCli(s, ['backfill', 'resume'])).code).toBe(0);
+    const watched = await runCli(s, ['backfill', 'status', '--watch'], {}, 180_000);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).not.toMatch(/[\r\x1b]/); // not a terminal: plain lines, no bar redrawing
+    expect(watched.stdout).toMatch(/^running \d+\/1500 users, \d+ pages, [\d.]+ users\/s, ETA \S+$/m);
+    expect(watched.stdout).toMatch(/^Backfill completed: /m);
+
+    const overall = await runCli(s, ['status', '--json']);
+    expect(overall.code).toBe(0);
+    expect(jsonOf(overall)).toMatchObject({
+      users: { live: 1500, deleted: 0 },
+      backfill: { state: 'completed', usersSeen: 1500 },
+      failedWorkflows: 0,
+    });
+    expect((await storedLiveUsers(s.store)).size).toBe(1500);
+  }, 300_000);
+});
+
+describe('descope-sync schedules', () => {
+  it('apply creates both schedules, applying again updates them in place, and pause/resume/trigger/status work', async () => {
+    stack = await startStack({ emulator: { seed: 72, userCount: 50, testUserCount: 0 } });
+    const s = stack;
+    const ids = scheduleIds(s.projectId);
+    const ours = async () => {
+      const found: ScheduleSummary[] = [];
+      for await (const schedule of s.client.schedule.list()) {
+        if (schedule.scheduleId === ids.incremental || schedule.scheduleId === ids.sweep) found.push(schedule);
+      }
+      return found.map((f) => f.scheduleId).sort();
+    };
+    try {
+      await s.startWorker();
+      const first = await runCli(s, ['schedules', 'apply', '--json']);
+      expect(first.code).toBe(0);
+      expect(jsonOf(first)).toEqual({ created: [ids.incremental, ids.sweep], updated: [] });
+      const second = await runCli(s, ['schedules', 'apply', '--json']);
+      expect(second.code).toBe(0);
+      expect(jsonOf(second)).toEqual({ created: [], updated: [ids.incremental, ids.sweep] });
+      // Schedule listing is eventually consistent; what matters is that there are exactly two, not four.
+      const listed = await waitUntil('both schedules listed', async () => {
+        const found = await ours();
+        return found.length === 2 && found;
+      });
+      expect(listed).toEqual([ids.incremental, ids.sweep].sort());
+
+      expect((await runCli(s, ['schedules', 'pause'])).code).toBe(0);
+      let state = jsonOf<Record<string, { paused: boolean }>>(await runCli(s, ['schedules', 'status', '--json']));
+      expect(state).toMatchObject({ incremental: { id: ids.incremental, paused: true }, sweep: { paused: false } });
+      expect((await runCli(s, ['schedules', 'pause', '--sweep'])).code).toBe(0);
+      expect((await runCli(s, ['schedules', 'resume'])).code).toBe(0);
+      state = jsonOf(await runCli(s, ['schedules', 'status', '--json']));
+      expect(state).toMatchObject({ incremental: { paused: false }, sweep: { paused: true } });
+
+      expect((await runCli(s, ['schedules', 'trigger'])).code).toBe(0);
+      const action = await waitUntil('the triggered run', async () => {
+        const d = await s.client.schedule.getHandle(ids.incremental).describe();
+        return d.info.recentActions[0]?.action.workflow;
+      });
+      const run = s.client.workflow.getHandle(action.workflowId, action.firstExecutionRunId);
+      const result = (await run.result()) as ReconcileResult;
+      expect(result.mode).toBe('incremental');
+      const status = await runCli(s, ['schedules', 'status', '--json']);
+      expect(status.code).toBe(0);
+      expect(jsonOf(status)).toMatchObject({
+        incremental: { recentActions: [{ workflowId: action.workflowId }], runningActions: 0 },
+        sweep: { paused: true, nextActionTimes: [expect.any(String)] },
+      });
+    } finally {
+      // The Temporal server outlives this test file: leave no schedule behind.
+      for (const id of [ids.incremental, ids.sweep]) {
+        await s.client.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => {});
+      }
+    }
+  }, 300_000);
+});
+
+describe('descope-sync reconcile', () => {
+  it('--wait prints the drift, and --full --wait --json returns the sweep result as JSON', async () => {
+    stack = await startStack({ emulator: { seed: 73, userCount: 300, testUserCount: 0 } });
+    const s = stack;
+    await s.startWorker();
+    await s.client.workflow.execute(WORKFLOW_TYPES.backfill, {
+      taskQueue: s.taskQueue,
+      workflowId: workflowIds.backfill(s.projectId),
+      args: [{}],
+    });
+    const users = s.emulator.users.all();
+    // Changed while no webhook was listening: only reconciliation can notice.
+    for (const u of users.slice(0, 7)) s.emulator.users.update(u.userId, { name: `Renamed ${u.userId}` });
+
+    const incremental = await runCli(s, ['reconcile', '--wait']);
+    expect(incremental.code).toBe(0);
+    expect(incremental.stdout).toMatch(/^Reconciliation \(incremental\) completed: 7 users read/m);
+    expect(incremental.stdout).toMatch(/already current: 0; stale, now fixed \(webhooks missed them\): 7; deleted: 0/);
+    expect(incremental.stdout).toMatch(/watermark: \d{4}-\d\d-\d\dT/);
+    expect((await s.store.getUser(users[0]!.userId))?.user.name).toBe(`Renamed ${users[0]!.userId}`);
+
+    s.emulator.users.delete(users[10]!.userId);
+    const full = await runCli(s, ['reconcile', '--full', '--wait', '--json']);
+    expect(full.code).toBe(0);
+    const result = jsonOf<ReconcileResult>(full);
+    expect(result).toMatchObject({ mode: 'full', drift: { current: 299, stale: 0, deleted: 1 } });
+    expect(result.totals.seen).toBe(299);
+    expect(await s.store.countUsers()).toEqual({ live: 299, deleted: 1 });
+
+    const started = await runCli(s, ['reconcile']);
+    expect(started.code).toBe(0);
+    const workflowId = /^Started (\S+)\.$/m.exec(started.stdout)?.[1];
+    expect(workflowId).toMatch(new RegExp(`^descope-reconcile-${s.projectId}-manual-incremental-`));
+    await s.client.workflow.getHandle(workflowId!).result();
+  }, 300_000);
+});
+
+describe('descope-sync replay', () => {
+  it('re-drives an event workflow that failed on bad credentials, once, and leaves other task queues alone', async () => {
+    stack = await startStack({ emulator: { seed: 74, userCount: 20, testUserCount: 0 } });
+    const s = stack;
+    await s.startWorker();
+    const user = s.emulator.users.all()[0]!;
+    // The next user load answers 401: the activity fails with DescopeAuthError, which is not retried.
+    s.emulator.faults.set({ failNext: 1, errorStatuses: [401], endpoints: ['load'] });
+    const workflowId = workflowIds.event(`cli-replay-${s.projectId}`);
+    const failed = await s.client.workflow.start(WORKFLOW_TYPES.applyEvent, {
+      taskQueue: s.taskQueue,
+      workflowId,
+      args: [{ eventId: `cli-replay-${s.projectId}`, action: 'UserModified', userId: user.userId }],
+    });
+    await expect(failed.result()).rejects.toThrow(WorkflowFailedError);
+    expect(s.emulator.counters.total('load', 401)).toBe(1);
+    await waitUntil('the failure to be visible', async () => {
+      for await (const wf of s.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        if (wf.status.name === 'FAILED') return true;
+      }
+      return false;
+    });
+
+    const dry = await runCli(s, ['replay', '--since', '1h', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(jsonOf(dry)).toEqual([{ workflowId, runId: failed.firstExecutionRunId }]);
+    expect((await failed.describe()).status.name).toBe('FAILED');
+
+    const replayed = await runCli(s, ['replay', '--since', '1h', '--json']);
+    expect(replayed.code).toBe(0);
+    const entries = jsonOf<{ workflowId: string; runId: string; newRunId: string }[]>(replayed);
+    expect(entries).toEqual([{ workflowId, runId: failed.firstExecutionRunId, newRunId: expect.any(String) }]);
+    const outcome: unknown = await s.client.workflow.getHandle(workflowId, entries[0]!.newRunId).result();
+    expect(outcome).toBe('applied');
+    expect((await s.store.getUser(user.userId))?.user.userId).toBe(user.userId);
+
+    // The old run stays failed in history; a second replay must not re-drive an event that already succeeded.
+    const again = await runCli(s, ['replay', '--since', '1h', '--json']);
+    expect(again.code).toBe(0);
+    expect(jsonOf(again)).toEqual([]);
+    const overall = jsonOf(await runCli(s, ['status', '--json']));
+    expect(overall).toMatchObject({ failedWorkflows: 0 });
+  }, 300_000);
+});
+
+describe('descope-sync worker', () => {
+  it('serves Prometheus metrics on METRICS_PORT with the pages read and users written', async () => {
+    stack = await startStack({ emulator: { seed: 75, userCount: 200, testUserCount: 0 } });
+    const s = stack;
+    const port = await freePort();
+    const worker = spawnWorker(s, { METRICS_PORT: String(port) });
+    try {
+      const metrics = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      await waitUntil('/metrics', metrics, 90_000);
+      await s.client.workflow.execute(WORKFLOW_TYPES.backfill, {
+        taskQueue: s.taskQueue,
+        workflowId: workflowIds.backfill(s.projectId),
+        args: [{ pageSize: 50 }],
+      });
+      const text = await metrics();
+      expect(sumOf(text, 'descope_sync_pages_total')).toBeGreaterThanOrEqual(4);
+      expect(sumOf(text, 'descope_sync_user_writes_total')).toBeGreaterThanOrEqual(200);
+    } finally {
+      await killed(worker);
+    }
+  }, 240_000);
+});
+
+/** The sum of a metric's samples over all its label sets. */
+function sumOf(exposition: string, metric: string): number {
+  const samples = exposition
+    .split('\n')
+    .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  expect(samples.length, `${metric} in /metrics`).toBeGreaterThan(0);
+  return samples.reduce((a, b) => a + b, 0);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
