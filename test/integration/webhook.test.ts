@@ -120,6 +120,43 @@ describe('audit webhooks into per-event apply workflows', () => {
   });
 });
 
+describe('batch events that do not name their users', () => {
+  it('start one targeted reconciliation for a burst, not one per event, and it catches the changes', async () => {
+    stack = await startStack({ emulator: { seed: 54, userCount: 80, testUserCount: 0 } });
+    await stack.startWorker();
+    await stack.client.workflow.execute(WORKFLOW_TYPES.backfill, {
+      taskQueue: stack.taskQueue,
+      workflowId: `bf-${stack.projectId}`,
+      args: [{}],
+    });
+    webhook = await startWebhook({
+      client: stack.client,
+      store: stack.store,
+      taskQueue: stack.taskQueue,
+      projectId: stack.projectId,
+    });
+    const users = stack.emulator.users.all();
+    stack.emulator.users.updateMany(
+      users.slice(0, 10).map((u) => ({ userId: u.userId, patch: { status: 'disabled' } })),
+    );
+    const occurred = Date.now();
+    const burst = Array.from({ length: 20 }, (_, i) => ({
+      action: 'UsersModified',
+      occurred: occurred + i,
+      actorId: 'K1',
+      data: {},
+    }));
+    for (let i = 0; i < burst.length; i += 5) expect((await webhook.post(burst.slice(i, i + 5))).status).toBe(200);
+    const query = `WorkflowType = '${WORKFLOW_TYPES.reconcile}' AND TaskQueue = '${stack.taskQueue}'`;
+    await waitUntil('the reconciliation to finish', async () => {
+      const { count } = await stack!.client.workflow.count(`${query} AND ExecutionStatus = 'Completed'`);
+      return count >= 1;
+    });
+    expect((await stack.client.workflow.count(query)).count).toBe(1);
+    await expectExactCopy(stack);
+  });
+});
+
 describe('durability before acknowledgement', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
