@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { cacheDir, startTemporalServer, type TemporalServer } from '../../src/servers';
+import { createWorkers } from '../../src/temporal/worker';
+import { createDescopeApi } from '../../src/descope/api';
+import { WORKFLOW_TYPES, progressQuery, workflowIds } from '../../workflows/messages';
+import { countDifferences, startStack, waitUntil, type Stack } from '../fixtures/stack';
+import { recordReliability } from '../fixtures/reliability';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let stack: Stack | undefined;
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
+  await stack?.close();
+  stack = undefined;
+});
+
+describe('Temporal itself failing', () => {
+  it('the dev server SIGKILLed mid-backfill and restarted on its database: the backfill completes exactly', async () => {
+    const dbFile = join(cacheDir(), 'data', `temporal-outage-${Date.now()}`, 'temporal.db');
+    let temporal: TemporalServer = await startTemporalServer({ dbFile, ui: false });
+    const port = Number(temporal.address.split(':')[1]);
+    cleanups.push(() => temporal.stop());
+    stack = await startStack({ emulator: { seed: 84, userCount: 1500, testUserCount: 0 } });
+    stack.emulator.faults.set({ latencyMs: 20 });
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    const native = await NativeConnection.connect({ address: temporal.address });
+    const workers: Worker[] = await createWorkers({
+      connection: native,
+      namespace: 'default',
+      taskQueue: stack.taskQueue,
+      searchRpm: 60_000,
+      loadRpm: 60_000,
+      deps: {
+        descope: createDescopeApi({
+          projectId: stack.emulator.projectId,
+          managementKey: stack.emulator.managementKey,
+          baseUrl: stack.emulator.url,
+          timeoutMs: 5000,
+        }),
+        store: stack.store,
+        projectId: stack.projectId,
+      },
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const running = Promise.allSettled(workers.map((w) => w.run()));
+    cleanups.push(async () => {
+      workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
+      await running;
+      await native.close();
+    });
+    const handle = await client.workflow.start(WORKFLOW_TYPES.backfill, {
+      taskQueue: stack.taskQueue,
+      workflowId: workflowIds.backfill(stack.projectId),
+      args: [{ pageSize: 20 }],
+    });
+    await waitUntil('a quarter of the pages', async () => (await handle.query(progressQuery)).pages >= 20, 90_000);
+    temporal.process.kill('SIGKILL');
+    await new Promise((r) => temporal.process.once('exit', r));
+    await new Promise((r) => setTimeout(r, 3000));
+    temporal = await startTemporalServer({ dbFile, ui: false, port });
+    await handle.result();
+    const lost = await countDifferences(stack);
+    recordReliability({
+      fault: 'Temporal dev server SIGKILLed mid-backfill, restarted on its database file',
+      injected: 1,
+      outcome: 'backfill resumed and completed',
+      lost,
+    });
+    expect(lost).toBe(0);
+    expect(workers.every((w) => w.getState() === 'RUNNING')).toBe(true);
+  }, 240_000);
+});
