@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { WorkflowFailedError, type ScheduleSummary } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createDescopeApi } from '../../src/descope/api';
+import { createWorkers } from '../../src/temporal/worker';
 import { commands } from '../../src/cli/commands';
 import { scheduleIds } from '../../src/temporal/schedules';
 import {
@@ -29,16 +32,17 @@ const offline = () => ({
 });
 
 describe('CLI usage and exit codes', () => {
-  it('an unknown command exits 2, names it and prints the usage', async () => {
-    const r = await runCli(undefined, ['frobnicate'], offline());
+  it.each(['frobnicate', 'toString'])('the unknown command %s exits 2, names it and prints the usage', async (name) => {
+    const r = await runCli(undefined, [name], offline());
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown command "frobnicate"');
+    expect(r.stderr).toContain(`unknown command "${name}"`);
     expect(r.stderr).toMatch(/Usage: descope-sync <command>/);
+    expect(r.stdout).toBe('');
   });
 
   it('--help on every command prints its help and exits 0', async () => {
     const names = Object.keys(commands);
-    const results = await Promise.all(names.map((name) => runCli(undefined, [name, '--help'], offline())));
+    const results = await inBatches(names, (name) => runCli(undefined, [name, '--help'], offline()));
     for (const [i, r] of results.entries()) {
       expect({ command: names[i], code: r.code, stderr: r.stderr }).toEqual({
         command: names[i],
@@ -71,7 +75,7 @@ describe('CLI usage and exit codes', () => {
       .map(([name]) => name);
     expect(names).toEqual(expect.arrayContaining(['backfill', 'reconcile', 'replay', 'schedules', 'status', 'worker']));
     const unset = { ...offline(), DESCOPE_PROJECT_ID: '', DESCOPE_MANAGEMENT_KEY: '' };
-    const results = await Promise.all(names.map((name) => runCli(undefined, [name], unset)));
+    const results = await inBatches(names, (name) => runCli(undefined, [name], unset));
     for (const [i, r] of results.entries()) {
       expect({ command: names[i], code: r.code }).toEqual({ command: names[i], code: 2 });
       expect(r.stderr).toMatch(/DESCOPE_PROJECT_ID and DESCOPE_MANAGEMENT_KEY/);
@@ -119,7 +123,9 @@ describe('descope-sync backfill', () => {
     expect((await runCli(s, ['backfill', 'resume'])).code).toBe(0);
     const watched = await runCli(s, ['backfill', 'status', '--watch'], {}, 180_000);
     expect(watched.code).toBe(0);
-    expect(watched.stdout).not.toMatch(/[\r\x1b]/); // not a terminal: plain lines, no bar redrawing
+    // Not a terminal: plain lines, no bar redrawn in place.
+    expect(watched.stdout).not.toContain('\r');
+    expect(watched.stdout).not.toContain('\x1b[');
     expect(watched.stdout).toMatch(/^running \d+\/1500 users, \d+ pages, [\d.]+ users\/s, ETA \S+$/m);
     expect(watched.stdout).toMatch(/^Backfill completed: /m);
 
@@ -236,24 +242,37 @@ describe('descope-sync replay', () => {
   it('re-drives an event workflow that failed on bad credentials, once, and leaves other task queues alone', async () => {
     stack = await startStack({ emulator: { seed: 74, userCount: 20, testUserCount: 0 } });
     const s = stack;
+    const [user, otherUser] = s.emulator.users.all();
+    const failedRun = async (taskQueue: string, eventId: string, userId: string) => {
+      const handle = await s.client.workflow.start(WORKFLOW_TYPES.applyEvent, {
+        taskQueue,
+        workflowId: workflowIds.event(eventId),
+        args: [{ eventId, action: 'UserModified', userId }],
+      });
+      // DescopeAuthError is not retried: the workflow fails at once, as it would with a revoked key.
+      await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+      await waitUntil('the failure to be visible', async () => {
+        for await (const wf of s.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+          if (wf.status.name === 'FAILED') return true;
+        }
+        return false;
+      });
+      return handle;
+    };
+
+    // Another deployment sharing the namespace, on its own task queue, with a failure of its own.
+    const stopOther = await badCredentialsWorker(s, `${s.taskQueue}-other`);
+    const other = await failedRun(`${s.taskQueue}-other`, `cli-replay-other-${s.projectId}`, otherUser!.userId);
+    await stopOther();
+
     await s.startWorker();
-    const user = s.emulator.users.all()[0]!;
-    // The next user load answers 401: the activity fails with DescopeAuthError, which is not retried.
+    // The next user load answers 401, as Descope does for a management key revoked and then restored.
     s.emulator.faults.set({ failNext: 1, errorStatuses: [401], endpoints: ['load'] });
-    const workflowId = workflowIds.event(`cli-replay-${s.projectId}`);
-    const failed = await s.client.workflow.start(WORKFLOW_TYPES.applyEvent, {
-      taskQueue: s.taskQueue,
-      workflowId,
-      args: [{ eventId: `cli-replay-${s.projectId}`, action: 'UserModified', userId: user.userId }],
-    });
-    await expect(failed.result()).rejects.toThrow(WorkflowFailedError);
-    expect(s.emulator.counters.total('load', 401)).toBe(1);
-    await waitUntil('the failure to be visible', async () => {
-      for await (const wf of s.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-        if (wf.status.name === 'FAILED') return true;
-      }
-      return false;
-    });
+    const failed = await failedRun(s.taskQueue, `cli-replay-${s.projectId}`, user!.userId);
+    const workflowId = failed.workflowId;
+    const failing = await runCli(s, ['status', '--json']);
+    expect(failing.code).toBe(1); // monitoring can alert on the exit code alone
+    expect(jsonOf(failing)).toMatchObject({ failedWorkflows: 1 });
 
     const dry = await runCli(s, ['replay', '--since', '1h', '--dry-run', '--json']);
     expect(dry.code).toBe(0);
@@ -266,14 +285,20 @@ describe('descope-sync replay', () => {
     expect(entries).toEqual([{ workflowId, runId: failed.firstExecutionRunId, newRunId: expect.any(String) }]);
     const outcome: unknown = await s.client.workflow.getHandle(workflowId, entries[0]!.newRunId).result();
     expect(outcome).toBe('applied');
-    expect((await s.store.getUser(user.userId))?.user.userId).toBe(user.userId);
+    expect((await s.store.getUser(user!.userId))?.user).toEqual(s.emulator.users.get(user!.userId));
 
-    // The old run stays failed in history; a second replay must not re-drive an event that already succeeded.
+    // The reset run stays Failed in visibility: a second replay must not re-drive an event that succeeded since.
     const again = await runCli(s, ['replay', '--since', '1h', '--json']);
     expect(again.code).toBe(0);
     expect(jsonOf(again)).toEqual([]);
-    const overall = jsonOf(await runCli(s, ['status', '--json']));
-    expect(overall).toMatchObject({ failedWorkflows: 0 });
+    const overall = await runCli(s, ['status', '--json']);
+    expect(overall.code).toBe(0);
+    expect(jsonOf(overall)).toMatchObject({ failedWorkflows: 0 });
+    const untouched = await s.client.workflow.getHandle(other.workflowId).describe();
+    expect({ runId: untouched.runId, status: untouched.status.name }).toEqual({
+      runId: other.firstExecutionRunId,
+      status: 'FAILED',
+    });
   }, 300_000);
 });
 
@@ -299,6 +324,45 @@ describe('descope-sync worker', () => {
     }
   }, 240_000);
 });
+
+/**
+ * Each CLI process loads the whole product through tsx (seconds of CPU); two at a time keeps a loaded two-core
+ * machine responsive without making the suite sequential.
+ */
+async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>, size = 2): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+/** A worker set on its own task queue whose Descope calls use a wrong management key: every load fails with 401. */
+async function badCredentialsWorker(s: Stack, taskQueue: string): Promise<() => Promise<void>> {
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const workers = await createWorkers({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    searchRpm: 60_000,
+    loadRpm: 60_000,
+    deps: {
+      descope: createDescopeApi({
+        projectId: s.projectId,
+        managementKey: 'K2wrong',
+        baseUrl: s.emulator.url,
+        timeoutMs: 10_000,
+      }),
+      store: s.store,
+      projectId: s.projectId,
+    },
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = Promise.all(workers.map((w) => w.run()));
+  return async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await running;
+    await connection.close();
+  };
+}
 
 /** The sum of a metric's samples over all its label sets. */
 function sumOf(exposition: string, metric: string): number {

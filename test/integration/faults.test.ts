@@ -108,6 +108,46 @@ describe('fault tests: nothing lost', () => {
     expect(lost).toBe(0);
   });
 
+  it('webhook server killed mid-batch: the sender retries, the delivery completes, nothing is half-applied', async () => {
+    stack = await startStack({ emulator: { seed: 85, userCount: 100, testUserCount: 0 } });
+    await stack.startWorker();
+    await (await backfill(stack)).result();
+    const deps = { client: stack.client, store: stack.store, taskQueue: stack.taskQueue, projectId: stack.projectId };
+    webhook = await startWebhook(deps);
+    const { port, token } = webhook;
+    stack.emulator.webhook.configure({
+      enabled: true,
+      url: webhook.url,
+      auth: { type: 'bearer', token },
+      delayMs: 10,
+      maxBatch: 20,
+      retry: { attempts: 20, backoffMs: 200, maxDelayMs: 1000, retryNon2xx: true, retryConnectionErrors: true },
+    });
+    const users = stack.emulator.users.all();
+    for (const u of users.slice(0, 60)) stack.emulator.users.update(u.userId, { middleName: 'Retried' });
+    await new Promise((r) => setTimeout(r, 30));
+    await webhook.kill(); // mid-delivery: batches in flight see the connection drop
+    await new Promise((r) => setTimeout(r, 1500));
+    webhook = await startWebhook({ ...deps, port, token });
+    await stack.emulator.webhook.flush();
+    const stats = stack.emulator.webhook.stats();
+    await waitUntil('event workflows to settle', async () => {
+      const { count } = await stack!.client.workflow.count(
+        `TaskQueue = '${stack!.taskQueue}' AND ExecutionStatus = 'Running'`,
+      );
+      return count === 0;
+    });
+    const lost = await countDifferences(stack);
+    recordReliability({
+      fault: 'Webhook server killed mid-batch, restarted',
+      injected: 1,
+      outcome: `sender retried ${stats.retried} deliveries; ${stats.failed} gave up`,
+      lost,
+    });
+    expect(stats.failed).toBe(0);
+    expect(lost).toBe(0);
+  });
+
   it('MongoDB stopped for 30 s in the middle of a backfill and restarted: the backfill completes exactly', async () => {
     const dataDir = join(cacheDir(), 'data', `mongo-outage-${Date.now()}`);
     mongo = await startFerretDb({ dataDir });
