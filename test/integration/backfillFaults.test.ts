@@ -4,41 +4,78 @@ import { WORKFLOW_TYPES, progressQuery, workflowIds, type ScanResult } from '../
 import { countDifferences, expectExactCopy, startStack, waitUntil, type Stack } from '../fixtures/stack';
 import { killed, spawnWorker } from '../fixtures/workerProcess';
 import { recordReliability } from '../fixtures/reliability';
+import { startWebhook, type RunningWebhook } from '../fixtures/webhook';
 
 let stack: Stack | undefined;
+let webhook: RunningWebhook | undefined;
 const children: ChildProcess[] = [];
 afterEach(async () => {
   for (const child of children.splice(0)) await killed(child);
+  await webhook?.close();
+  webhook = undefined;
   await stack?.close();
   stack = undefined;
 });
 
 describe('backfill under failures', () => {
-  it('survives its worker being SIGKILLed mid-run, and the restart resumes instead of starting over', async () => {
+  it('survives its worker being SIGKILLed three times at random points while webhooks stream in; resumes, never starts over', async () => {
     stack = await startStack({ emulator: { seed: 61, userCount: 2000, testUserCount: 0 } });
     stack.emulator.faults.set({ latencyMs: 40 });
-    const first = spawnWorker(stack);
-    children.push(first);
+    webhook = await startWebhook({
+      client: stack.client,
+      store: stack.store,
+      taskQueue: stack.taskQueue,
+      projectId: stack.projectId,
+    });
+    stack.emulator.webhook.configure({
+      enabled: true,
+      url: webhook.url,
+      auth: { type: 'bearer', token: webhook.token },
+      delayMs: 50,
+    });
+    let worker = spawnWorker(stack);
+    children.push(worker);
     const handle = await stack.client.workflow.start(WORKFLOW_TYPES.backfill, {
       taskQueue: stack.taskQueue,
       workflowId: workflowIds.backfill(stack.projectId),
       args: [{ pageSize: 20 }],
     });
-    await waitUntil('a third of the pages', async () => (await handle.query(progressQuery)).pages >= 35, 90_000);
-    await killed(first);
-    const second = spawnWorker(stack);
-    children.push(second);
+    const users = stack.emulator.users.all();
+    const deleted: string[] = [];
+    let target = 0;
+    for (let kill = 0; kill < 3; kill++) {
+      target += 10 + Math.floor(Math.random() * 15);
+      await waitUntil(`page ${target}`, async () => (await handle.query(progressQuery)).pages >= target, 120_000);
+      // A stream of changes, delivered by webhook to whichever worker is alive.
+      for (const u of users.slice(kill * 10, kill * 10 + 8))
+        stack.emulator.users.update(u.userId, { middleName: `k${kill}` });
+      const doomed = users[1000 + kill]!.userId;
+      stack.emulator.users.delete(doomed);
+      deleted.push(doomed);
+      await killed(worker);
+      worker = spawnWorker(stack);
+      children.push(worker);
+    }
     const result: ScanResult = await handle.result();
-    recordReliability({
-      fault: 'Worker SIGKILLed mid-backfill, restarted',
-      injected: 1,
-      outcome: `completed; ${stack.emulator.counters.total('search') - result.requests} searches repeated`,
-      lost: await countDifferences(stack),
+    await stack.emulator.webhook.flush();
+    await waitUntil('event workflows to settle', async () => {
+      const { count } = await stack!.client.workflow.count(
+        `TaskQueue = '${stack!.taskQueue}' AND ExecutionStatus = 'Running'`,
+      );
+      return count === 0;
     });
-    await expectExactCopy(stack);
-    // Starting over would have repeated ~35 searches; a resumed run repeats at most the page in flight.
-    expect(stack.emulator.counters.total('search')).toBeLessThanOrEqual(result.requests + 2);
-  });
+    const lost = await countDifferences(stack, deleted);
+    const repeated = stack.emulator.counters.total('search') - result.requests;
+    recordReliability({
+      fault: 'Worker SIGKILLed 3 times at random points (backfill + webhook stream), restarted',
+      injected: 3,
+      outcome: `completed; ${repeated} searches repeated`,
+      lost,
+    });
+    expect(lost).toBe(0);
+    // Starting over would repeat dozens of searches; resuming repeats at most the page in flight per kill.
+    expect(repeated).toBeLessThanOrEqual(6);
+  }, 300_000);
 
   it('waits out every 429 for at least Retry-After, and completes with an exact copy', async () => {
     stack = await startStack({
