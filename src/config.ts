@@ -166,6 +166,11 @@ export const settings = {
     default: '9464',
     description: 'Port of the worker Prometheus /metrics endpoint (0 disables it).',
   },
+  TEMPORAL_METRICS_PORT: {
+    schema: port,
+    default: '0',
+    description: "Port of the Temporal SDK's own Prometheus /metrics: pollers, slots, latencies (0 disables it).",
+  },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof settings;
@@ -210,6 +215,7 @@ export interface Config {
   };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   metricsPort: number;
+  temporalMetricsPort: number;
 }
 
 export class ConfigError extends Error {
@@ -268,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: v.LOG_LEVEL,
     metricsPort: v.METRICS_PORT,
+    temporalMetricsPort: v.TEMPORAL_METRICS_PORT,
   };
 }
 

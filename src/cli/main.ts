@@ -10,10 +10,15 @@ import { commands, usage } from './commands';
  */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const command = name ? commands[name] : undefined;
-  if (!command || name === 'help' || name === '--help' || name === '-h') {
+  const command = name && Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(usage());
-    return name && !command && !['help', '--help', '-h'].includes(name) ? 2 : 0;
+    return 0;
+  }
+  if (!command) {
+    // Bad usage goes to stderr, naming what was wrong, so a script's stdout never carries the usage text.
+    console.error(`descope-sync: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);

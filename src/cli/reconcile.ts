@@ -68,8 +68,8 @@ export const replayCommand: Command = {
   summary: 'Re-drive failed event workflows from a time window (Temporal reset to their first task).',
   help: `descope-sync replay [--since 24h|ISO] [--until ISO] [--dry-run] [--json]
 
-Finds applyAuditEvent workflows that failed and started in the window, and resets each to its first
-workflow task with Temporal's own reset, so it runs again with its original input.`,
+Finds applyAuditEvent workflows on TEMPORAL_TASK_QUEUE whose latest run failed and started in the window,
+and resets each to its first workflow task with Temporal's own reset, so it runs again with its original input.`,
   needsDescope: true,
   async run(ctx) {
     const { values } = parseFlags(ctx.argv, {
@@ -85,6 +85,7 @@ workflow task with Temporal's own reset, so it runs again with its original inpu
       const redriven = await replayFailed(
         client,
         ctx.config.temporal.namespace,
+        ctx.config.temporal.taskQueue,
         since,
         until,
         values['dry-run'] ?? false,
@@ -109,18 +110,32 @@ function timeArg(value: string, name: string): number {
   return ms;
 }
 
+/**
+ * Failed runs matching a visibility query that are still their workflow's latest run. Visibility cannot ask
+ * for latest runs only (temporalio/temporal#351): a run that was reset, or whose event arrived again and
+ * succeeded, stays Failed there forever, and must be neither re-driven nor counted again.
+ */
+export async function* stillFailed(client: Client, query: string) {
+  for await (const wf of client.workflow.list({ query })) {
+    const latest = await client.workflow.getHandle(wf.workflowId).describe();
+    if (latest.runId === wf.runId) yield wf;
+  }
+}
+
 export async function replayFailed(
   client: Client,
   namespace: string,
+  taskQueue: string,
   sinceMs: number,
   untilMs: number,
   dryRun: boolean,
 ) {
+  // Scoped to this deployment's task queue: other projects may share the namespace.
   const query =
-    `WorkflowType = '${WORKFLOW_TYPES.applyEvent}' AND ExecutionStatus = 'Failed' AND ` +
+    `WorkflowType = '${WORKFLOW_TYPES.applyEvent}' AND ExecutionStatus = 'Failed' AND TaskQueue = '${taskQueue}' AND ` +
     `StartTime >= '${new Date(sinceMs).toISOString()}' AND StartTime <= '${new Date(untilMs).toISOString()}'`;
   const out: { workflowId: string; runId: string; newRunId?: string }[] = [];
-  for await (const wf of client.workflow.list({ query })) {
+  for await (const wf of stillFailed(client, query)) {
     const entry: (typeof out)[number] = { workflowId: wf.workflowId, runId: wf.runId };
     if (!dryRun) {
       const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();

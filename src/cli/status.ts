@@ -1,6 +1,8 @@
 import { RECONCILE_STATE_ID, WORKFLOW_TYPES, stateId, workflowIds } from '../../workflows/messages';
 import { connectClient, connectStore } from '../runtime';
 import { parseFlags, print } from './args';
+import { stillFailed } from './reconcile';
+import type { Client } from '@temporalio/client';
 import type { Command } from './commands';
 
 export const statusCommand: Command = {
@@ -17,10 +19,7 @@ export const statusCommand: Command = {
         stateId('backfill', workflowIds.backfill(ctx.target.projectId)),
       );
       const reconcile = await store.getState<Record<string, unknown>>(RECONCILE_STATE_ID);
-      const failed = await client.workflow
-        .count(`ExecutionStatus = 'Failed' AND WorkflowType IN ('${Object.values(WORKFLOW_TYPES).join("','")}')`)
-        .then((r) => r.count)
-        .catch(() => null);
+      const failed = await countFailed(client, ctx.config.temporal.taskQueue).catch(() => null);
       const report = {
         users,
         backfill: backfill ?? null,
@@ -45,3 +44,16 @@ export const statusCommand: Command = {
     }
   },
 };
+
+/** Workflows of this deployment whose latest run failed: a failure since replayed no longer counts. */
+async function countFailed(client: Client, taskQueue: string): Promise<number> {
+  const types = Object.values(WORKFLOW_TYPES).join("','");
+  let count = 0;
+  for await (const _ of stillFailed(
+    client,
+    `ExecutionStatus = 'Failed' AND TaskQueue = '${taskQueue}' AND WorkflowType IN ('${types}')`,
+  )) {
+    count += 1;
+  }
+  return count;
+}

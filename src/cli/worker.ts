@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 
 /** The worker process: workflows, activities, the schedules (when enabled) and /metrics. */
 export async function runWorker(config: Config, target: DescopeTarget, logger: Logger, signal: AbortSignal) {
-  installRuntime(logger);
+  installRuntime(logger, config.temporalMetricsPort);
   const store = await connectStore(config);
   const native = await NativeConnection.connect({ address: config.temporal.address });
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -56,12 +56,19 @@ export async function runWorker(config: Config, target: DescopeTarget, logger: L
 
 let runtimeInstalled = false;
 
-/** Temporal's own logs (bundler output, poller state) go through the product's logger, warnings and up. */
-function installRuntime(logger: Logger) {
+/**
+ * Temporal's own logs (bundler output, poller state) go through the product's logger, warnings and up. Its
+ * own metrics (pollers, slots, task latencies), when asked for, are served by the SDK's native exporter on a
+ * port of their own: the Runtime is process-wide and must be installed before the first connection.
+ */
+function installRuntime(logger: Logger, metricsPort: number) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => logger.warn({ temporal: entry.meta }, entry.message)),
+    ...(metricsPort > 0 && {
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } },
+    }),
   });
 }
 

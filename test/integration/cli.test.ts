@@ -32,13 +32,17 @@ const offline = () => ({
 });
 
 describe('CLI usage and exit codes', () => {
-  it.each(['frobnicate', 'toString'])('the unknown command %s exits 2, names it and prints the usage', async (name) => {
-    const r = await runCli(undefined, [name], offline());
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`unknown command "${name}"`);
-    expect(r.stderr).toMatch(/Usage: descope-sync <command>/);
-    expect(r.stdout).toBe('');
-  });
+  it.each(['frobnicate', 'toString'])(
+    'the unknown command %s exits 2, names it and prints the usage',
+    async (name) => {
+      const r = await runCli(undefined, [name], offline());
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`unknown command "${name}"`);
+      expect(r.stderr).toMatch(/Usage: descope-sync <command>/);
+      expect(r.stdout).toBe('');
+    },
+    120_000,
+  );
 
   it('--help on every command prints its help and exits 0', async () => {
     const names = Object.keys(commands);
@@ -54,7 +58,7 @@ describe('CLI usage and exit codes', () => {
     const usage = await runCli(undefined, ['--help']);
     expect(usage.code).toBe(0);
     for (const name of names) expect(usage.stdout).toContain(name);
-  });
+  }, 400_000);
 
   it.each([
     [['reconcile', '--bogus'], /Unknown option '--bogus'/],
@@ -62,12 +66,16 @@ describe('CLI usage and exit codes', () => {
     [['schedules', 'status', '--sweeep'], /Unknown option '--sweeep'/],
     [['replay', '--since', 'yesterday'], /--since: expected a duration such as 24h or an ISO date/],
     [['backfill', 'rewind'], /unknown backfill action "rewind"/],
-  ])('%j exits 2 with a message saying what is wrong', async (args, message) => {
-    const r = await runCli(undefined, args, offline());
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
-  });
+  ])(
+    '%j exits 2 with a message saying what is wrong',
+    async (args, message) => {
+      const r = await runCli(undefined, args, offline());
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    },
+    120_000,
+  );
 
   it('every command that talks to Descope exits 2 naming DESCOPE_PROJECT_ID and DESCOPE_MANAGEMENT_KEY when unset', async () => {
     const names = Object.entries(commands)
@@ -83,19 +91,21 @@ describe('CLI usage and exit codes', () => {
     const half = await runCli(undefined, ['status'], { ...offline(), DESCOPE_MANAGEMENT_KEY: '' });
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/DESCOPE_PROJECT_ID and DESCOPE_MANAGEMENT_KEY: set both/);
-  });
+  }, 300_000);
 });
 
 describe('descope-sync backfill', () => {
   it('starts, pauses (no Descope traffic), resumes, watches to completion, and status shows the users stored', async () => {
-    stack = await startStack({ emulator: { seed: 71, userCount: 1500, testUserCount: 3 } });
+    // Slow enough (200 pages of 10, each at least 40 ms) that pausing lands mid-run even on a loaded machine.
+    const userCount = 2000;
+    stack = await startStack({ emulator: { seed: 71, userCount, testUserCount: 3 } });
     const s = stack;
     const none = await runCli(s, ['backfill', 'status']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/No backfill found for project .*backfill start/);
 
     await s.startWorker();
-    s.emulator.faults.set({ latencyMs: 30 });
+    s.emulator.faults.set({ latencyMs: 40 });
     const started = await runCli(s, ['backfill', 'start', '--page-size', '10']);
     expect(started.code).toBe(0);
     const workflowId = workflowIds.backfill(s.projectId);
@@ -115,7 +125,7 @@ describe('descope-sync backfill', () => {
     expect(status.code).toBe(0);
     const reported = jsonOf<ScanProgress>(status);
     expect(reported).toMatchObject({ state: 'paused', pages: paused.pages });
-    expect(reported.totals.seen).toBeLessThan(1500);
+    expect(reported.totals.seen).toBeLessThan(userCount);
     // The status command itself took a second or more: not one search request reached Descope meanwhile.
     expect(s.emulator.counters.total('search')).toBe(paused.requests);
     expect((await handle.query(progressQuery)).pages).toBe(paused.pages);
@@ -126,17 +136,19 @@ describe('descope-sync backfill', () => {
     // Not a terminal: plain lines, no bar redrawn in place.
     expect(watched.stdout).not.toContain('\r');
     expect(watched.stdout).not.toContain('\x1b[');
-    expect(watched.stdout).toMatch(/^running \d+\/1500 users, \d+ pages, [\d.]+ users\/s, ETA \S+$/m);
+    expect(watched.stdout).toMatch(
+      new RegExp(`^running \\d+/${userCount} users, \\d+ pages, [\\d.]+ users/s, ETA \\S+$`, 'm'),
+    );
     expect(watched.stdout).toMatch(/^Backfill completed: /m);
 
     const overall = await runCli(s, ['status', '--json']);
     expect(overall.code).toBe(0);
     expect(jsonOf(overall)).toMatchObject({
-      users: { live: 1500, deleted: 0 },
-      backfill: { state: 'completed', usersSeen: 1500 },
+      users: { live: userCount, deleted: 0 },
+      backfill: { state: 'completed', usersSeen: userCount },
       failedWorkflows: 0,
     });
-    expect((await storedLiveUsers(s.store)).size).toBe(1500);
+    expect((await storedLiveUsers(s.store)).size).toBe(userCount);
   }, 300_000);
 });
 
@@ -303,26 +315,32 @@ describe('descope-sync replay', () => {
 });
 
 describe('descope-sync worker', () => {
-  it('serves Prometheus metrics on METRICS_PORT with the pages read and users written', async () => {
+  it("serves the product's Prometheus metrics on METRICS_PORT and Temporal's own on TEMPORAL_METRICS_PORT", async () => {
     stack = await startStack({ emulator: { seed: 75, userCount: 200, testUserCount: 0 } });
     const s = stack;
-    const port = await freePort();
-    const worker = spawnWorker(s, { METRICS_PORT: String(port) });
+    const [port, temporalPort] = [await freePort(), await freePort()];
+    const worker = spawnWorker(s, { METRICS_PORT: String(port), TEMPORAL_METRICS_PORT: String(temporalPort) });
     try {
-      const metrics = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-      await waitUntil('/metrics', metrics, 90_000);
+      const scrape = (p: number) => fetch(`http://127.0.0.1:${p}/metrics`).then((r) => r.text());
+      await waitUntil('/metrics', () => scrape(port), 120_000);
       await s.client.workflow.execute(WORKFLOW_TYPES.backfill, {
         taskQueue: s.taskQueue,
         workflowId: workflowIds.backfill(s.projectId),
         args: [{ pageSize: 50 }],
       });
-      const text = await metrics();
-      expect(sumOf(text, 'descope_sync_pages_total')).toBeGreaterThanOrEqual(4);
-      expect(sumOf(text, 'descope_sync_user_writes_total')).toBeGreaterThanOrEqual(200);
+      const product = await scrape(port);
+      expect(sumOf(product, 'descope_sync_pages_total')).toBeGreaterThanOrEqual(4);
+      expect(sumOf(product, 'descope_sync_user_writes_total')).toBeGreaterThanOrEqual(200);
+      // The SDK's exporter refreshes on its own schedule: wait for the completed workflow to show up.
+      await waitUntil('temporal_workflow_completed', async () => {
+        const temporal = await scrape(temporalPort);
+        return samplesOf(temporal, 'temporal_workflow_completed').some((v) => v > 0);
+      });
+      expect(samplesOf(await scrape(temporalPort), 'temporal_num_pollers').length).toBeGreaterThan(0);
     } finally {
       await killed(worker);
     }
-  }, 240_000);
+  }, 300_000);
 });
 
 /**
@@ -364,12 +382,16 @@ async function badCredentialsWorker(s: Stack, taskQueue: string): Promise<() => 
   };
 }
 
-/** The sum of a metric's samples over all its label sets. */
-function sumOf(exposition: string, metric: string): number {
-  const samples = exposition
+/** A metric's sample values over all its label sets, from a Prometheus text exposition. */
+function samplesOf(exposition: string, metric: string): number[] {
+  return exposition
     .split('\n')
     .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
     .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+}
+
+function sumOf(exposition: string, metric: string): number {
+  const samples = samplesOf(exposition, metric);
   expect(samples.length, `${metric} in /metrics`).toBeGreaterThan(0);
   return samples.reduce((a, b) => a + b, 0);
 }
