@@ -5,8 +5,10 @@ export const SCENARIOS = ['backfill', 'ratelimit', 'webhook', 'reconcile', 'memo
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
-  /** Users of the backfill and reconciliation scenarios. */
+  /** Users of the backfill scenario. */
   users: number;
+  /** Stored users of the reconciliation scenario (small by default: FerretDB scans them on every update). */
+  reconcileUsers: number;
   /** Users of the rate-limited backfill (its duration is users / 100 / the request rate). */
   ratelimitUsers: number;
   /** Webhook events per (delivery size, concurrency) combination. */
@@ -23,8 +25,9 @@ export interface BenchOptions {
 /** Defaults sized for a 2-core machine and FerretDB: the whole run takes a few minutes. */
 export const DEFAULTS: BenchOptions = {
   users: 20_000,
-  ratelimitUsers: 10_000,
-  events: 1000,
+  reconcileUsers: 1000,
+  ratelimitUsers: 6000,
+  events: 200,
   changed: 100,
   memoryUsers: [5000, 20_000],
   runs: 3,
@@ -34,7 +37,8 @@ export const DEFAULTS: BenchOptions = {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --users N             users of the backfill and reconcile scenarios (default ${DEFAULTS.users})
+  --users N             users of the backfill scenario (default ${DEFAULTS.users})
+  --reconcile-users N   stored users of the reconcile scenario (default ${DEFAULTS.reconcileUsers}; raise it with MONGODB_URI)
   --ratelimit-users N   users of the rate-limited backfill (default ${DEFAULTS.ratelimitUsers})
   --events N            webhook events per delivery size and concurrency (default ${DEFAULTS.events})
   --changed N           users changed before each incremental reconciliation (default ${DEFAULTS.changed})
@@ -43,13 +47,14 @@ export const USAGE = `Usage: npm run bench -- [options]
   --scenarios LIST      any of ${SCENARIOS.join(',')} (default all)
   --out DIR             where latest.json, latest.md and backfill.svg go (default bench/results)
 
-MONGODB_URI set: benchmarks that MongoDB instead of a local FerretDB.`;
+MONGODB_URI set: runs against that MongoDB instead of a local FerretDB.`;
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
       users: { type: 'string' },
+      'reconcile-users': { type: 'string' },
       'ratelimit-users': { type: 'string' },
       events: { type: 'string' },
       changed: { type: 'string' },
@@ -63,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (values.help) return 'help';
   return {
     users: count(values.users, '--users', DEFAULTS.users),
+    reconcileUsers: count(values['reconcile-users'], '--reconcile-users', DEFAULTS.reconcileUsers),
     ratelimitUsers: count(values['ratelimit-users'], '--ratelimit-users', DEFAULTS.ratelimitUsers),
     events: count(values.events, '--events', DEFAULTS.events),
     changed: count(values.changed, '--changed', DEFAULTS.changed),
@@ -99,7 +105,11 @@ export function reproduce(scenario: ScenarioName, options: BenchOptions): string
     backfill: [`--users ${options.users}`, `--runs ${options.runs}`],
     ratelimit: [`--ratelimit-users ${options.ratelimitUsers}`],
     webhook: [`--events ${options.events}`],
-    reconcile: [`--users ${options.users}`, `--changed ${options.changed}`, `--runs ${options.runs}`],
+    reconcile: [
+      `--reconcile-users ${options.reconcileUsers}`,
+      `--changed ${options.changed}`,
+      `--runs ${options.runs}`,
+    ],
     memory: [`--memory-users ${options.memoryUsers.join(',')}`],
   };
   return ['npm run bench --', `--scenarios ${scenario}`, ...flags[scenario]].join(' ');

@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+type HistoryEvent = NonNullable<History['events']>[number];
 
 export interface StageProfile {
   /** Summed over every run of the workflow (continue-as-new included), in ms. */
@@ -33,8 +34,8 @@ export async function profileWorkflow(client: Client, workflowId: string, firstR
   let firstMs: number | undefined;
   let lastMs = 0;
   while (runId) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const events = history.events ?? [];
+    const history: History = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events: HistoryEvent[] = history.events ?? [];
     profile.runs += 1;
     firstMs ??= timeOf(events[0]);
     lastMs = timeOf(events[events.length - 1]);

@@ -1,0 +1,89 @@
+import type { RateLimitRule } from '../../src/emulator';
+import { reproduce } from '../options';
+import { startRig } from '../rig';
+import { round } from '../stats';
+import type { ScenarioContext, ScenarioResult } from '../scenario';
+import { productBackfill } from './backfillRun';
+
+/**
+ * Descope allows 200 searches a minute and blocks for a minute after the first 429. Scaled 10x down in time:
+ * 20 searches per 6 s, blocked 6 s. The rate is the same (200/min); a run of half a minute spans several
+ * windows instead of needing several minutes.
+ */
+export const SCALED_SEARCH_LIMIT: RateLimitRule = { limit: 20, windowMs: 6000, blockMs: 6000 };
+/** The worker's budget: 95% of the limit, the margin the product's default (150 of 200) widens. */
+export const WORKER_SEARCH_RPM = 190;
+const TARGET_UTILISATION = 0.9;
+
+/** Scenario 2: a backfill against the rate limit: how much of the request budget it uses, and how many 429s. */
+export async function rateLimitScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const users = ctx.options.ratelimitUsers;
+  const rule = SCALED_SEARCH_LIMIT;
+  const rig = await startRig(ctx.servers, {
+    seed: 2,
+    userCount: users,
+    testUserCount: 0,
+    rateLimits: { search: rule },
+  });
+  try {
+    const run = await rig.openRun({ searchRpm: WORKER_SEARCH_RPM });
+    const m = await productBackfill(rig, run);
+    await run.close();
+    if (m.users !== users) throw new Error(`the rate-limited backfill wrote ${m.users} of ${users} users`);
+    const log = rig.emulator.counters.log('search');
+    const made = log.length;
+    const refused = log.filter((e) => e.status === 429).length;
+    const allowed = (rule.limit * m.ms) / rule.windowMs;
+    const utilisation = made / allowed;
+    const busiest = busiestWindow(
+      log.map((e) => e.at),
+      rule.windowMs,
+    );
+    return {
+      name: 'ratelimit',
+      title: `Backfill of ${users} users under the search limit (${rule.limit} per ${rule.windowMs / 1000} s = 200/min)`,
+      command: reproduce('ratelimit', ctx.options),
+      figures: {
+        budgetUtilisation: round(utilisation, 3),
+        requestsMade: made,
+        requestsAllowed: round(allowed, 1),
+        rateLimited429: refused,
+        busiestWindowRequests: busiest,
+        seconds: round(m.ms / 1000, 2),
+        usersPerSecond: round(m.usersPerSecond),
+      },
+      targets: [
+        { figure: 'budgetUtilisation', goal: `≥ ${TARGET_UTILISATION}`, met: utilisation >= TARGET_UTILISATION },
+        { figure: 'rateLimited429', goal: '= 0', met: refused === 0 },
+      ],
+      table: {
+        columns: ['requests made', 'allowed', 'utilisation', '429s', `busiest ${rule.windowMs / 1000} s`, 'seconds'],
+        rows: [[made, round(allowed, 1), round(utilisation, 3), refused, busiest, round(m.ms / 1000, 2)]],
+      },
+      notes: [
+        `Emulator: search limited to ${rule.limit} per ${rule.windowMs} ms sliding window, ${rule.blockMs} ms block after a 429 (Descope's 200/min, 60 s block, with a 10x shorter window).`,
+        `Worker: DESCOPE_SEARCH_RPM=${WORKER_SEARCH_RPM} (95% of the limit); the Temporal task queue enforces it. Allowed = limit × run duration / window; the run is workflow start to result, so the ceiling is 0.95 minus start-up and the last page.`,
+      ],
+      details: {
+        users,
+        rule,
+        workerSearchRpm: WORKER_SEARCH_RPM,
+        ms: m.ms,
+        requestTimesMs: log.map((e) => e.at - m.startMs),
+      },
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
+/** The most requests in any window of `windowMs` (sliding), from ascending times. */
+function busiestWindow(times: number[], windowMs: number): number {
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while (times[hi]! - times[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}

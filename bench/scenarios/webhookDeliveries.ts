@@ -1,0 +1,83 @@
+import type { RunningEmulator } from '../../src/emulator';
+import type { MongoStore } from '../../src/store';
+import { elapsed, sleep } from '../stats';
+import type { BenchWebhook } from '../webhookServer';
+
+export interface DeliveryPlan {
+  /** Event ids are `<prefix>-<n>`; the apply activity records each under that id in `events`. */
+  prefix: string;
+  events: number;
+  size: number;
+  concurrency: number;
+}
+
+export interface DeliveryMeasure {
+  ackMs: number[];
+  postingMs: number;
+  failures: number;
+}
+
+/**
+ * Posts the plan's events as Descope would: each is a UserCreated for a user just created in the emulator,
+ * `occurred` is when. Deliveries of one event are a single object, larger ones an array; `concurrency`
+ * deliveries are in flight at once.
+ */
+export async function deliver(
+  webhook: BenchWebhook,
+  emulator: RunningEmulator,
+  plan: DeliveryPlan,
+): Promise<DeliveryMeasure> {
+  const deliveries: number[][] = [];
+  for (let i = 0; i < plan.events; i += plan.size)
+    deliveries.push(Array.from({ length: Math.min(plan.size, plan.events - i) }, (_, k) => i + k));
+  const ackMs: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const lane = async () => {
+    while (next < deliveries.length) {
+      const numbers = deliveries[next++]!;
+      const users = emulator.users.createMany(
+        numbers.map((n) => ({ email: `${plan.prefix}-${n}@bench.example`, name: `Bench ${plan.prefix} ${n}` })),
+      );
+      const occurred = Date.now();
+      const events = numbers.map((n, k) => ({
+        ID: `${plan.prefix}-${n}`,
+        action: 'UserCreated',
+        userId: users[k]!.userId,
+        occurred,
+        actorId: 'bench',
+      }));
+      const t0 = performance.now();
+      const response = await webhook.post(plan.size === 1 ? events[0] : events);
+      await response.arrayBuffer();
+      ackMs.push(elapsed(t0));
+      if (response.status !== 200) failures += 1;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: plan.concurrency }, lane));
+  return { ackMs, postingMs: elapsed(t0), failures };
+}
+
+export interface AppliedEvent {
+  receivedAt: number;
+  appliedAt: number;
+  occurredAt: number;
+}
+
+/**
+ * Waits until every event of the plan is written to MongoDB, then returns their times. The plan has the
+ * database to itself, and the apply activity creates each `events` record, so counting them is enough; the
+ * estimated count is a metadata read, which keeps the polling from loading a server without indexes.
+ */
+export async function applied(store: MongoStore, plan: DeliveryPlan, timeoutMs: number): Promise<AppliedEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await store.events.estimatedDocumentCount();
+    if (count >= plan.events) break;
+    if (Date.now() > deadline) throw new Error(`${plan.prefix}: ${count} of ${plan.events} events applied in time`);
+    await sleep(500);
+  }
+  const docs = await store.events.find({ _id: { $regex: `^${plan.prefix}-` } }).toArray();
+  return docs.map((d) => ({ receivedAt: d.receivedAt, appliedAt: d.appliedAt!, occurredAt: d.occurredAt ?? 0 }));
+}
