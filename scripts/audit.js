@@ -13,7 +13,10 @@ try {
 }
 const counts = report.metadata?.vulnerabilities;
 if (!counts) {
-  const reason = (report.error?.summary || run.stderr || 'no answer').split('\n')[0].replace(/https?:\/\/\S+/g, '').trim();
+  const reason = (report.error?.summary || run.stderr || 'no answer')
+    .split('\n')[0]
+    .replace(/https?:\/\/\S+/g, '')
+    .trim();
   console.warn(`npm audit: advisory endpoint unavailable (${reason}); NOT CHECKED on this machine.`);
   process.exit(0);
 }
