@@ -25,7 +25,7 @@ export interface BenchOptions {
 /** Defaults sized for a 2-core machine and FerretDB: the whole run takes a few minutes. */
 export const DEFAULTS: BenchOptions = {
   users: 20_000,
-  reconcileUsers: 1000,
+  reconcileUsers: 5000,
   ratelimitUsers: 6000,
   events: 200,
   changed: 100,

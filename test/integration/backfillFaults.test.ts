@@ -83,14 +83,16 @@ describe('backfill under failures', () => {
         seed: 62,
         userCount: 600,
         testUserCount: 0,
-        rateLimits: { search: { limit: 5, windowMs: 1000, blockMs: 2000 } },
+        // One search per 3 s: the second search comes sooner than that however loaded the machine is, so 429s
+        // happen on every run, and the seven pages still finish in about 20 s.
+        rateLimits: { search: { limit: 1, windowMs: 3000, blockMs: 2000 } },
       },
     });
     await stack.startWorker({ searchRpm: 60_000 });
     const result: ScanResult = await stack.client.workflow.execute(WORKFLOW_TYPES.backfill, {
       taskQueue: stack.taskQueue,
       workflowId: workflowIds.backfill(stack.projectId),
-      args: [{ pageSize: 20 }],
+      args: [{ pageSize: 100 }],
     });
     const log = stack.emulator.counters.log('search');
     const limited = log.filter((e) => e.status === 429);
