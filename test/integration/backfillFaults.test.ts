@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { WORKFLOW_TYPES, progressQuery, workflowIds, type ScanResult } from '../../workflows/messages';
-import { countDifferences, expectExactCopy, startStack, waitUntil, type Stack } from '../fixtures/stack';
+import {
+  countDifferences,
+  waitForWorkflowsToSettle,
+  expectExactCopy,
+  startStack,
+  waitUntil,
+  type Stack,
+} from '../fixtures/stack';
 import { killed, spawnWorker } from '../fixtures/workerProcess';
 import { recordReliability } from '../fixtures/reliability';
 import { startWebhook, type RunningWebhook } from '../fixtures/webhook';
@@ -58,12 +65,7 @@ describe('backfill under failures', () => {
     }
     const result: ScanResult = await handle.result();
     await stack.emulator.webhook.flush();
-    await waitUntil('event workflows to settle', async () => {
-      const { count } = await stack!.client.workflow.count(
-        `TaskQueue = '${stack!.taskQueue}' AND ExecutionStatus = 'Running'`,
-      );
-      return count === 0;
-    });
+    await waitForWorkflowsToSettle(stack);
     const lost = await countDifferences(stack, deleted);
     const repeated = stack.emulator.counters.total('search') - result.requests;
     recordReliability({

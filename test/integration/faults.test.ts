@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPES, progressQuery, workflowIds } from '../../workflows/messages';
 import { cacheDir, startFerretDb, type MongoWireServer } from '../../src/servers';
-import { countDifferences, startStack, waitUntil, type Stack } from '../fixtures/stack';
+import { countDifferences, waitForWorkflowsToSettle, startStack, waitUntil, type Stack } from '../fixtures/stack';
 import { startWebhook, type RunningWebhook } from '../fixtures/webhook';
 import { recordReliability } from '../fixtures/reliability';
 
@@ -89,12 +89,7 @@ describe('fault tests: nothing lost', () => {
     await stack.emulator.webhook.flush();
     const stats = stack.emulator.webhook.stats();
     expect(stats.dropped).toBeGreaterThan(0);
-    await waitUntil('event workflows to settle', async () => {
-      const { count } = await stack!.client.workflow.count(
-        `TaskQueue = '${stack!.taskQueue}' AND ExecutionStatus = 'Running'`,
-      );
-      return count === 0;
-    });
+    await waitForWorkflowsToSettle(stack);
     const beforeRepair = await countDifferences(stack, deleted);
     await reconcile(stack, 'incremental', 'lossy-incremental');
     await reconcile(stack, 'full', 'lossy-sweep');
@@ -131,12 +126,7 @@ describe('fault tests: nothing lost', () => {
     webhook = await startWebhook({ ...deps, port, token });
     await stack.emulator.webhook.flush();
     const stats = stack.emulator.webhook.stats();
-    await waitUntil('event workflows to settle', async () => {
-      const { count } = await stack!.client.workflow.count(
-        `TaskQueue = '${stack!.taskQueue}' AND ExecutionStatus = 'Running'`,
-      );
-      return count === 0;
-    });
+    await waitForWorkflowsToSettle(stack);
     const lost = await countDifferences(stack);
     recordReliability({
       fault: 'Webhook server killed mid-batch, restarted',

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cacheDir, startTemporalServer, type TemporalServer } from '../../src/servers';
-import { createWorkers } from '../../src/temporal/worker';
-import { createDescopeApi } from '../../src/descope/api';
 import { WORKFLOW_TYPES, progressQuery, workflowIds } from '../../workflows/messages';
 import { countDifferences, startStack, waitUntil, type Stack } from '../fixtures/stack';
 import { recordReliability } from '../fixtures/reliability';
@@ -28,31 +25,8 @@ describe('Temporal itself failing', () => {
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
-    const native = await NativeConnection.connect({ address: temporal.address });
-    const workers: Worker[] = await createWorkers({
-      connection: native,
-      namespace: 'default',
-      taskQueue: stack.taskQueue,
-      searchRpm: 60_000,
-      loadRpm: 60_000,
-      deps: {
-        descope: createDescopeApi({
-          projectId: stack.emulator.projectId,
-          managementKey: stack.emulator.managementKey,
-          baseUrl: stack.emulator.url,
-          timeoutMs: 5000,
-        }),
-        store: stack.store,
-        projectId: stack.projectId,
-      },
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-    });
-    const running = Promise.allSettled(workers.map((w) => w.run()));
-    cleanups.push(async () => {
-      workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
-      await running;
-      await native.close();
-    });
+    await stack.startWorker({ temporalAddress: temporal.address, searchRpm: 60_000, loadRpm: 60_000 });
+    cleanups.push(() => stack!.stopWorker()); // before the server it talks to stops
     const handle = await client.workflow.start(WORKFLOW_TYPES.backfill, {
       taskQueue: stack.taskQueue,
       workflowId: workflowIds.backfill(stack.projectId),
@@ -72,6 +46,6 @@ describe('Temporal itself failing', () => {
       lost,
     });
     expect(lost).toBe(0);
-    expect(workers.every((w) => w.getState() === 'RUNNING')).toBe(true);
+    expect(stack.workersRunning()).toBe(true);
   }, 240_000);
 });

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cacheDir, startTemporalServer } from '../../src/servers';
-import { createWorkers } from '../../src/temporal/worker';
-import { createDescopeApi } from '../../src/descope/api';
 import { WORKFLOW_TYPES } from '../../workflows/messages';
 import { countDifferences, expectExactCopy, startStack, waitUntil, type Stack } from '../fixtures/stack';
 import { startWebhook, type RunningWebhook } from '../fixtures/webhook';
@@ -192,31 +189,8 @@ describe('durability before acknowledgement', () => {
     expect(refusedAfterMs).toBeLessThan(3000);
 
     temporal = await startTemporalServer({ dbFile, ui: false, port });
-    const native = await NativeConnection.connect({ address: temporal.address });
-    const workers: Worker[] = await createWorkers({
-      connection: native,
-      namespace: 'default',
-      taskQueue: stack.taskQueue,
-      searchRpm: 6000,
-      loadRpm: 6000,
-      deps: {
-        descope: createDescopeApi({
-          projectId: stack.emulator.projectId,
-          managementKey: stack.emulator.managementKey,
-          baseUrl: stack.emulator.url,
-          timeoutMs: 5000,
-        }),
-        store: stack.store,
-        projectId: stack.projectId,
-      },
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-    });
-    const running = Promise.all(workers.map((w) => w.run()));
-    cleanups.push(async () => {
-      workers.forEach((w) => w.shutdown());
-      await running;
-      await native.close();
-    });
+    await stack.startWorker({ temporalAddress: temporal.address, searchRpm: 6000, loadRpm: 6000 });
+    cleanups.push(() => stack!.stopWorker()); // before the server it talks to stops
     const accepted = await waitUntil('Temporal to accept the retry', async () => {
       const res = await webhook!.post([event]);
       return res.status === 200 ? res : undefined;

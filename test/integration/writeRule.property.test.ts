@@ -103,4 +103,25 @@ describe('the one write rule (property, against the real server)', () => {
       { numRuns: 40 },
     );
   });
+
+  it('writes a page of 250 changed users in one call, with every change landing (no command size stalls the server)', async () => {
+    const collection = store.db.collection<UserDocument>(`users_${randomUUID().slice(0, 8)}`);
+    const page = (name: string, observedAt: number): UserObservation[] =>
+      Array.from({ length: 250 }, (_, i) => ({
+        kind: 'snapshot',
+        user: { userId: `U${i}`, name, createdTime: 0, modifiedTime: observedAt / 1000 },
+        observedAt,
+      }));
+    expect((await writeUserObservations(collection, page('first', 1000), 'backfill')).inserted).toBe(250);
+    // Every user changed: 250 guarded replacements, more than one update command carries.
+    const changed = await writeUserObservations(collection, page('second', 2000), 'reconcile');
+    expect(changed).toMatchObject({ applied: 250, stale: 0, unchanged: 0 });
+    expect(await collection.countDocuments({ name: 'second', '_sync.observedAt': 2000 })).toBe(250);
+    // The same page again is unchanged; an older one is stale.
+    expect(await writeUserObservations(collection, page('second', 2000), 'reconcile')).toMatchObject({
+      unchanged: 250,
+    });
+    expect(await writeUserObservations(collection, page('first', 1500), 'reconcile')).toMatchObject({ stale: 250 });
+    await collection.drop();
+  }, 60_000);
 });
