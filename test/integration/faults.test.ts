@@ -172,8 +172,7 @@ describe('fault tests: nothing lost', () => {
       for (let i = 0; i < 5; i++) stack!.emulator.users.create({ email: `${tag}-${from}-${i}@example.com` });
     };
     change(0, 'before');
-    await mongo.stop();
-    console.log('STOPPED at', Date.now()); // page writes and event applies in flight fail and are retried by Temporal
+    await mongo.stop(); // page writes and event applies in flight fail and are retried by Temporal
     change(100, 'during');
     await new Promise((r) => setTimeout(r, 30_000));
     mongo = await startFerretDb({ dataDir, port });
