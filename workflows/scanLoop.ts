@@ -62,7 +62,9 @@ export function progressOf(carry: ScanCarry, state: ScanProgress['state'], nowMs
     estimatedTotal: carry.estimatedTotal,
     startedAt: new Date(carry.startedAtMs).toISOString(),
     usersPerSecond: Math.round(usersPerSecond * 10) / 10,
-    etaSeconds: remaining === null || usersPerSecond === 0 ? null : Math.round(remaining / usersPerSecond),
+    // Only a running scan has an ETA: a paused one would otherwise count down while nothing moves.
+    etaSeconds:
+      state !== 'running' || remaining === null || usersPerSecond === 0 ? null : Math.round(remaining / usersPerSecond),
     runs: carry.runs,
   };
 }

@@ -131,8 +131,23 @@ describe('descope-sync backfill', () => {
     expect((await handle.query(progressQuery)).pages).toBe(paused.pages);
 
     expect((await runCli(s, ['backfill', 'resume'])).code).toBe(0);
-    const watched = await runCli(s, ['backfill', 'status', '--watch'], {}, 180_000);
+    const [watched, onTerminal] = await Promise.all([
+      runCli(s, ['backfill', 'status', '--watch'], {}, 180_000),
+      runCli(s, ['backfill', 'status', '--watch'], {}, 180_000, { tty: true }),
+    ]);
     expect(watched.code).toBe(0);
+    expect(onTerminal.code).toBe(0);
+    // On a terminal: one bar redrawn in place (carriage return, erase line) with percent, rate and ETA.
+    const redraws = onTerminal.stdout.split('\r\x1b[2K').slice(1);
+    expect(redraws.length).toBeGreaterThanOrEqual(2);
+    for (const frame of redraws.slice(0, -1)) {
+      expect(frame).toMatch(
+        new RegExp(
+          `^\\[[#-]{30}\\] \\d{1,3}% (running|paused) \\d+/${userCount} users, \\d+ pages, [\\d.]+ users/s, ETA \\S+`,
+        ),
+      );
+    }
+    expect(onTerminal.stdout).toMatch(/Backfill completed: /);
     // Not a terminal: plain lines, no bar redrawn in place.
     expect(watched.stdout).not.toContain('\r');
     expect(watched.stdout).not.toContain('\x1b[');

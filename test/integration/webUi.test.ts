@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -8,8 +9,10 @@ import { expectExactCopy, startStack, waitUntil, type Stack } from '../fixtures/
 
 /** Debian's chromium, which `npm test` installs (scripts/ensureChromium.js); playwright-core downloads none. */
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-/** The README embeds these; every run overwrites them. */
-const screenshots = join(import.meta.dirname, '../../docs/screenshots');
+/** The README embeds docs/screenshots; `UPDATE_SCREENSHOTS=1 npm test` refreshes them, other runs keep theirs apart. */
+const screenshots = process.env.UPDATE_SCREENSHOTS
+  ? join(import.meta.dirname, '../../docs/screenshots')
+  : join(tmpdir(), 'descope-sync-screenshots');
 const USERS = 600;
 /** Per search request until the UI has resumed: 60 pages of 10 take over a minute, ample time for the browser. */
 const SLOW_SEARCH_MS = 1000;
