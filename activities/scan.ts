@@ -10,6 +10,11 @@ export interface ScanPageInput {
   pageSize: number;
   withTestUser: boolean;
   source: WriteSource;
+  /**
+   * The scan's status record as of the previous page, saved alongside this page's users: one activity per
+   * page instead of two. It describes pages already written, so saving it with this page is safe.
+   */
+  mirror?: { id: string; fields: Record<string, unknown> };
 }
 
 export interface ScanPageOutput {
@@ -32,14 +37,17 @@ export function scanActivities({ descope, store, metrics, now = Date.now }: Acti
           () => descope.searchUsers(request),
           () => metrics?.rateLimited.inc({ call: 'search' }),
         );
-        const result = await store.writeUsers(
-          usersToWrite(input.cursor, page.users, input.pageSize).map((user) => ({
-            kind: 'snapshot' as const,
-            user,
-            observedAt,
-          })),
-          input.source,
-        );
+        const [result] = await Promise.all([
+          store.writeUsers(
+            usersToWrite(input.cursor, page.users, input.pageSize).map((user) => ({
+              kind: 'snapshot' as const,
+              user,
+              observedAt,
+            })),
+            input.source,
+          ),
+          input.mirror && store.setState(input.mirror.id, input.mirror.fields),
+        ]);
         metrics?.recordWrite(input.source, result);
         metrics?.pages.inc({ source: input.source });
         return {

@@ -1,4 +1,11 @@
-import { CancellationScope, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  continueAsNew,
+  isCancellation,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { searchActivities, storeActivities } from './activityProfiles';
 import {
   RECONCILE_STATE_ID,
@@ -13,6 +20,7 @@ import {
 } from './messages';
 import { progressOf, scanLoop, type ScanControl } from './scanLoop';
 import { parseTime } from './time';
+import type { ScanPageInput } from '../activities/scan';
 
 /**
  * The initial load: every user created up to the moment it starts, paged by creation time, straight into
@@ -43,6 +51,12 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
     );
   if (carry.runs === 1)
     await mirror({ state: 'running', startedAt: new Date(carry.startedAtMs), finishedAt: null, lastError: null });
+  // Since this patch the per-page status record rides on the next page's activity (one activity per page,
+  // not two); histories recorded before it replay the old way.
+  const foldMirror = patched(MIRROR_IN_SCAN_PAGE);
+  let pending: Record<string, unknown> | undefined;
+  const withPending = (args: ScanPageInput): ScanPageInput =>
+    pending ? { ...args, mirror: { id, fields: { workflowId: workflowInfo().workflowId, ...pending } } } : args;
 
   let outcome: 'done' | 'continue' | 'stopped';
   try {
@@ -55,13 +69,26 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
           source: 'backfill',
           control,
           pagesPerRun: input.pagesPerRun,
+          // A paused scan sends no page, so its status record is saved on its own.
+          onPause: foldMirror
+            ? async () => {
+                if (pending) await mirror({ ...pending, state: 'paused' });
+                pending = undefined;
+              }
+            : undefined,
         },
         // The page in flight finishes even when the workflow is cancelled: "stop after the current page".
         {
           scanPage: (args) =>
-            CancellationScope.nonCancellable(() => searchActivities(workflowInfo().taskQueue).scanPage(args)),
+            CancellationScope.nonCancellable(() =>
+              searchActivities(workflowInfo().taskQueue).scanPage(foldMirror ? withPending(args) : args),
+            ),
         },
-        (c) => mirror({ state: control.paused ? 'paused' : 'running', ...snapshot(c) }),
+        async (c) => {
+          const fields = { state: control.paused ? 'paused' : 'running', ...snapshot(c) };
+          if (foldMirror) pending = fields;
+          else await mirror(fields);
+        },
       ),
     );
   } catch (error) {
@@ -76,7 +103,10 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
     });
     throw error;
   }
-  if (outcome === 'continue') await continueAsNew<typeof backfillUsers>({ ...input, carry });
+  if (outcome === 'continue') {
+    if (foldMirror && pending) await mirror(pending);
+    await continueAsNew<typeof backfillUsers>({ ...input, carry });
+  }
   state = 'completed';
   const finishedAt = new Date(Date.now());
   await mirror({ state: 'completed', finishedAt, ...snapshot(carry) });
@@ -121,6 +151,9 @@ function snapshot(carry: ScanCarry) {
     estimatedTotal: carry.estimatedTotal,
   };
 }
+
+/** Patch id: the status record saved by the next scanPage instead of an activity of its own. */
+export const MIRROR_IN_SCAN_PAGE = 'backfill-mirror-in-scan-page';
 
 export function clampPageSize(pageSize: number | undefined): number {
   if (pageSize === undefined || !Number.isFinite(pageSize)) return 100;

@@ -18,12 +18,21 @@ export interface ScanControl {
  */
 export async function scanLoop(
   carry: ScanCarry,
-  opts: { pageSize: number; withTestUser: boolean; source: WriteSource; control: ScanControl; pagesPerRun?: number },
+  opts: {
+    pageSize: number;
+    withTestUser: boolean;
+    source: WriteSource;
+    control: ScanControl;
+    pagesPerRun?: number;
+    /** Runs once each time the loop is about to wait on a pause. */
+    onPause?: () => Promise<void>;
+  },
   search: Pick<Activities, 'scanPage'>,
   onPage: (carry: ScanCarry) => Promise<void>,
 ): Promise<'done' | 'continue' | 'stopped'> {
   let pagesThisRun = 0;
   while (!carry.cursor.done) {
+    if (opts.onPause && opts.control.paused && !opts.control.stopRequested) await opts.onPause();
     await condition(() => !opts.control.paused || opts.control.stopRequested);
     if (opts.control.stopRequested) return 'stopped';
     const page = await search.scanPage({
