@@ -56,7 +56,7 @@ async function insertNew(users: Collection<UserDocument>, docs: UserDocument[]):
     await users.insertMany(docs, { ordered: false });
     return new Set();
   } catch (error) {
-    return new Set(guardFailures(error).map((index) => docs[index]!._id));
+    return new Set(alreadyStored(error, docs.length).map((index) => docs[index]!._id));
   }
 }
 
@@ -168,11 +168,18 @@ async function upsertSettled(run: () => Promise<unknown>): Promise<boolean> {
   return false;
 }
 
-/** Indexes of operations that failed on a duplicate key (the guard's "already stored"); rethrows the rest. */
-function guardFailures(error: unknown): number[] {
+/**
+ * Indexes of the documents refused as duplicates (already stored: the guard's business). Anything else is
+ * rethrown, so the activity retries the whole write. That includes a bulk error with no write errors at all:
+ * the driver wraps a connection closed mid-command or a server it could not select that way, and reading it
+ * as "nothing refused" would report unwritten users as inserted. So every document must be accounted for:
+ * inserted, or refused as a duplicate.
+ */
+function alreadyStored(error: unknown, documents: number): number[] {
   if (!(error instanceof MongoBulkWriteError)) throw error;
   const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  if (writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+  if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+  if (error.insertedCount + writeErrors.length !== documents) throw error;
   return writeErrors.map((e) => e.index);
 }
 

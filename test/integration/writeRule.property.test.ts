@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MongoStore, fromUserDocument, type UserDocument, type UserObservation } from '../../src/store';
 import { writeUserObservations } from '../../src/store/writeUsers';
+import { freePort } from '../../src/servers/process';
 
 /**
  * The one write rule, as a property over real MongoDB-wire writes: whatever order, batching and concurrency
@@ -124,4 +126,21 @@ describe('the one write rule (property, against the real server)', () => {
     expect(await writeUserObservations(collection, page('first', 1500), 'reconcile')).toMatchObject({ stale: 250 });
     await collection.drop();
   }, 60_000);
+
+  it('never reports users as written when the write did not reach the server: the caller gets the error and retries', async () => {
+    // Nothing listens on this loopback port: the driver fails the first insert on server selection, and later
+    // ones with a bulk write error that carries no write errors (how it wraps a dropped connection, too).
+    const client = new MongoClient(`mongodb://127.0.0.1:${await freePort()}/?directConnection=true`, {
+      serverSelectionTimeoutMS: 300,
+    });
+    const collection = client.db('unreachable').collection<UserDocument>('users');
+    const observation: UserObservation = { kind: 'snapshot', user: { userId: 'U1', name: 'n' }, observedAt: 1 };
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(writeUserObservations(collection, [observation], 'backfill')).rejects.toThrow();
+      }
+    } finally {
+      await client.close();
+    }
+  });
 });
