@@ -1,4 +1,5 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
+import { installDriverGuard } from './driverGuard';
 import { writeUserObservations } from './writeUsers';
 import { fromUserDocument } from './userDocument';
 import {
@@ -42,6 +43,7 @@ export class MongoStore {
   }
 
   static async connect(uri: string, dbName: string, options: { serverSelectionTimeoutMS?: number } = {}) {
+    installDriverGuard(); // a server restart must not leave this process's client stuck; see driverGuard.ts
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000 });
     await client.connect();
     return new MongoStore(client, client.db(dbName));
