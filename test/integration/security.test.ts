@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPES, workflowIds } from '../../workflows/messages';
-import { expectExactCopy, startStack, type Stack } from '../fixtures/stack';
+import { countDifferences, expectExactCopy, startStack, type Stack } from '../fixtures/stack';
+import { recordReliability } from '../fixtures/reliability';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -29,5 +30,11 @@ describe('no MongoDB operator injection from Descope data', () => {
     expect(keys.some((k) => k.startsWith('$') || k.includes('.'))).toBe(false);
     expect(({} as Record<string, unknown>).plan).toBeUndefined(); // nothing leaked onto Object.prototype
     await expectExactCopy(stack);
+    recordReliability({
+      fault: 'Bad input: custom attribute keys $where, $gt, a.b, ~tilde, __proto__ (operator injection)',
+      injected: 5,
+      outcome: 'stored escaped, read back unchanged; no operator ran, nothing leaked onto Object.prototype',
+      lost: await countDifferences(stack),
+    });
   });
 });
