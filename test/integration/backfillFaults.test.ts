@@ -11,7 +11,7 @@ import {
 } from '../fixtures/stack';
 import { killed, spawnWorker } from '../fixtures/workerProcess';
 import { recordReliability } from '../fixtures/reliability';
-import { startWebhook, type RunningWebhook } from '../fixtures/webhook';
+import { startStackWebhook, type RunningWebhook } from '../fixtures/webhook';
 
 let stack: Stack | undefined;
 let webhook: RunningWebhook | undefined;
@@ -28,16 +28,7 @@ describe('backfill under failures', () => {
   it('survives its worker being SIGKILLed three times at random points while webhooks stream in; resumes, never starts over', async () => {
     stack = await startStack({ emulator: { seed: 61, userCount: 2000, testUserCount: 0 } });
     stack.emulator.faults.set({ latencyMs: 40 });
-    webhook = await startWebhook({
-      client: stack.client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
-    stack.emulator.webhook.configure({
-      enabled: true,
-      url: webhook.url,
-      auth: { type: 'bearer', token: webhook.token },
+    webhook = await startStackWebhook(stack, {
       delayMs: 50,
     });
     let worker = spawnWorker(stack);

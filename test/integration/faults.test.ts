@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPES, progressQuery, workflowIds } from '../../workflows/messages';
 import { cacheDir, startFerretDb, type MongoWireServer } from '../../src/servers';
 import { countDifferences, waitForWorkflowsToSettle, startStack, waitUntil, type Stack } from '../fixtures/stack';
-import { startWebhook, type RunningWebhook } from '../fixtures/webhook';
+import { startStackWebhook, startWebhook, type RunningWebhook } from '../fixtures/webhook';
 import { recordReliability } from '../fixtures/reliability';
 
 let stack: Stack | undefined;
@@ -64,16 +64,7 @@ describe('fault tests: nothing lost', () => {
     stack = await startStack({ emulator: { seed: 82, userCount: 300, testUserCount: 0 } });
     await stack.startWorker();
     await (await backfill(stack)).result();
-    webhook = await startWebhook({
-      client: stack.client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
-    stack.emulator.webhook.configure({
-      enabled: true,
-      url: webhook.url,
-      auth: { type: 'bearer', token: webhook.token },
+    webhook = await startStackWebhook(stack, {
       delayMs: 20,
       maxBatch: 5,
       dropRate: 0.3,
@@ -145,16 +136,7 @@ describe('fault tests: nothing lost', () => {
     stack = await startStack({ emulator: { seed: 83, userCount: 1000, testUserCount: 0 }, mongoUri: mongo.uri });
     stack.emulator.faults.set({ latencyMs: 20 });
     await stack.startWorker();
-    webhook = await startWebhook({
-      client: stack.client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
-    stack.emulator.webhook.configure({
-      enabled: true,
-      url: webhook.url,
-      auth: { type: 'bearer', token: webhook.token },
+    webhook = await startStackWebhook(stack, {
       delayMs: 20,
       maxBatch: 10,
       retry: { attempts: 20, backoffMs: 200, maxDelayMs: 2000, retryNon2xx: true, retryConnectionErrors: true },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../fixtures/stack';
-import { startWebhook, type RunningWebhook } from '../fixtures/webhook';
+import { startStackWebhook, type RunningWebhook } from '../fixtures/webhook';
 import { recordReliability } from '../fixtures/reliability';
 
 let stack: Stack | undefined;
@@ -23,12 +23,7 @@ const event = {
 describe('bad webhook input against the real endpoint, Temporal and MongoDB', () => {
   it('refuses every bad request with a 4xx, starts no workflow, writes nothing, and leaks no stack or secret', async () => {
     stack = await startStack({ emulator: { seed: 91, userCount: 5, testUserCount: 0 } });
-    webhook = await startWebhook({
-      client: stack.client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
+    webhook = await startStackWebhook(stack);
     const { url, token } = webhook;
     const post = (body: string, headers: Record<string, string>) =>
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
