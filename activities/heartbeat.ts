@@ -8,7 +8,8 @@ import { Context } from '@temporalio/activity';
 export async function withHeartbeats<T>(fn: () => Promise<T>, everyMs = 2000): Promise<T> {
   const context = currentContext();
   if (!context) return fn();
-  context.heartbeat();
+  // No heartbeat at the start: a page usually takes well under `everyMs`, and each heartbeat is one more call
+  // to the Temporal server. The first one, `everyMs` in, is far inside the heartbeat timeout.
   const timer = setInterval(() => context.heartbeat(), everyMs);
   try {
     return await fn();

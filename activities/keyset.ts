@@ -75,6 +75,10 @@ function advanceInCluster(
     return { ...cursor, cluster: { ...cluster, page, total, restarts: cluster.restarts + 1 } };
   }
   if (count < pageSize && cluster.second === null) return { ...cursor, cluster: undefined, done: true };
+  // A slice of a cut second ends at its last page, or earlier if deletions shortened the second: the slice
+  // after it steps back over whatever slid across the boundary.
+  const sliceEnds = cluster.endPage !== undefined && (count < pageSize || cluster.page + 1 >= cluster.endPage);
+  if (sliceEnds) return { ...cursor, cluster: undefined, done: true };
   if (count < pageSize) return { ...cursor, afterSecond: cluster.second, cluster: undefined };
   return { ...cursor, cluster: { ...cluster, page: cluster.page + 1, total: Math.min(total, cluster.total ?? total) } };
 }

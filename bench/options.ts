@@ -17,6 +17,8 @@ export interface BenchOptions {
   changed: number;
   /** Backfill sizes whose worker peak RSS is compared. */
   memoryUsers: number[];
+  /** Lanes of the product backfills (pages in flight); undefined: the product's default. */
+  lanes?: number;
   runs: number;
   scenarios: ScenarioName[];
   out: string;
@@ -43,6 +45,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --events N            webhook events per delivery size and concurrency (default ${DEFAULTS.events})
   --changed N           users changed before each incremental reconciliation (default ${DEFAULTS.changed})
   --memory-users A,B    backfill sizes for the worker memory comparison (default ${DEFAULTS.memoryUsers.join(',')})
+  --lanes N             pages in flight in the product's backfills (default: the product's default)
   --runs N              repetitions of the backfill and reconcile scenarios; medians reported (default ${DEFAULTS.runs})
   --scenarios LIST      any of ${SCENARIOS.join(',')} (default all)
   --out DIR             where latest.json, latest.md and backfill.svg go (default bench/results)
@@ -60,6 +63,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       changed: { type: 'string' },
       'memory-users': { type: 'string' },
       runs: { type: 'string' },
+      lanes: { type: 'string' },
       scenarios: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -76,6 +80,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       ? values['memory-users'].split(',').map((v) => count(v, '--memory-users', 0))
       : DEFAULTS.memoryUsers,
     runs: count(values.runs, '--runs', DEFAULTS.runs),
+    ...(values.lanes === undefined ? {} : { lanes: count(values.lanes, '--lanes', 0) }),
     scenarios: values.scenarios ? scenarioList(values.scenarios) : DEFAULTS.scenarios,
     out: values.out ?? DEFAULTS.out,
   };
@@ -112,5 +117,6 @@ export function reproduce(scenario: ScenarioName, options: BenchOptions): string
     ],
     memory: [`--memory-users ${options.memoryUsers.join(',')}`],
   };
-  return ['npm run bench --', `--scenarios ${scenario}`, ...flags[scenario]].join(' ');
+  const lanes = options.lanes === undefined || scenario === 'webhook' ? [] : [`--lanes ${options.lanes}`];
+  return ['npm run bench --', `--scenarios ${scenario}`, ...flags[scenario], ...lanes].join(' ');
 }

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   continueAsNew,
   isCancellation,
@@ -19,6 +20,7 @@ import {
   stateId,
 } from './messages';
 import { progressOf, scanLoop, type ScanControl } from './scanLoop';
+import { DEFAULT_LANES, MAX_LANES, laneScan } from './laneScan';
 import { parseTime } from './time';
 import type { ScanPageInput } from '../activities/scan';
 
@@ -29,6 +31,7 @@ import type { ScanPageInput } from '../activities/scan';
  */
 export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResult> {
   const pageSize = clampPageSize(input.pageSize);
+  const lanes = laneCount(input.lanes);
   const carry: ScanCarry = input.carry ?? newCarry(input);
   carry.runs += 1;
   const control: ScanControl = { paused: false, stopRequested: false };
@@ -55,41 +58,52 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
   // not two); histories recorded before it replay the old way.
   const foldMirror = patched(MIRROR_IN_SCAN_PAGE);
   let pending: Record<string, unknown> | undefined;
-  const withPending = (args: ScanPageInput): ScanPageInput =>
-    pending ? { ...args, mirror: { id, fields: { workflowId: workflowInfo().workflowId, ...pending } } } : args;
+  // Each status record rides on one page only; with several pages in flight the record may briefly trail
+  // the newest page, and the flush before continue-as-new or completion leaves it exact.
+  const withPending = (args: ScanPageInput): ScanPageInput => {
+    if (!pending) return args;
+    const fields = { workflowId: workflowInfo().workflowId, ...pending };
+    pending = undefined;
+    return { ...args, mirror: { id, fields } };
+  };
+  const last: { fields?: Record<string, unknown> } = {};
+
+  const options = {
+    pageSize,
+    withTestUser: input.includeTestUsers ?? false,
+    source: 'backfill' as const,
+    control,
+    pagesPerRun: input.pagesPerRun,
+    // A paused scan sends no page, so its status record is saved on its own.
+    onPause: foldMirror
+      ? async () => {
+          if (last.fields) await mirror({ ...last.fields, state: 'paused' });
+          pending = last.fields = undefined;
+        }
+      : undefined,
+  };
+  // The page in flight finishes even when the workflow is cancelled: "stop after the current page".
+  const search = {
+    scanPage: (args: ScanPageInput) =>
+      CancellationScope.nonCancellable(() =>
+        searchActivities(workflowInfo().taskQueue).scanPage(foldMirror ? withPending(args) : args),
+      ),
+  };
+  const onPage = async (c: ScanCarry) => {
+    const fields = { state: control.paused ? 'paused' : 'running', ...snapshot(c) };
+    if (foldMirror) pending = last.fields = fields;
+    else await mirror(fields);
+  };
+  // Since this patch pages are read over several creation-time lanes at once; histories recorded before it
+  // replay the single sequential loop.
+  const width = patched(BACKFILL_LANES) ? lanes : 1;
 
   let outcome: 'done' | 'continue' | 'stopped';
   try {
     outcome = await CancellationScope.cancellable(() =>
-      scanLoop(
-        carry,
-        {
-          pageSize,
-          withTestUser: input.includeTestUsers ?? false,
-          source: 'backfill',
-          control,
-          pagesPerRun: input.pagesPerRun,
-          // A paused scan sends no page, so its status record is saved on its own.
-          onPause: foldMirror
-            ? async () => {
-                if (pending) await mirror({ ...pending, state: 'paused' });
-                pending = undefined;
-              }
-            : undefined,
-        },
-        // The page in flight finishes even when the workflow is cancelled: "stop after the current page".
-        {
-          scanPage: (args) =>
-            CancellationScope.nonCancellable(() =>
-              searchActivities(workflowInfo().taskQueue).scanPage(foldMirror ? withPending(args) : args),
-            ),
-        },
-        async (c) => {
-          const fields = { state: control.paused ? 'paused' : 'running', ...snapshot(c) };
-          if (foldMirror) pending = fields;
-          else await mirror(fields);
-        },
-      ),
+      width > 1 || carry.lanes
+        ? laneScan(carry, { ...options, width }, search, onPage)
+        : scanLoop(carry, options, search, onPage),
     );
   } catch (error) {
     if (isCancellation(error)) {
@@ -104,7 +118,7 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
     throw error;
   }
   if (outcome === 'continue') {
-    if (foldMirror && pending) await mirror(pending);
+    if (foldMirror && last.fields) await mirror(last.fields);
     await continueAsNew<typeof backfillUsers>({ ...input, carry });
   }
   state = 'completed';
@@ -143,6 +157,7 @@ function newCarry(input: BackfillInput): ScanCarry {
 function snapshot(carry: ScanCarry) {
   return {
     cursor: carry.cursor,
+    lanes: carry.lanes ?? null,
     pages: carry.pages,
     requests: carry.requests,
     usersSeen: carry.totals.seen,
@@ -150,6 +165,22 @@ function snapshot(carry: ScanCarry) {
     totals: carry.totals,
     estimatedTotal: carry.estimatedTotal,
   };
+}
+
+/** Patch id: pages read over several creation-time lanes at once (laneScan). */
+export const BACKFILL_LANES = 'backfill-lanes';
+
+/** The input's lanes: a whole number from 1 to MAX_LANES (a numeric string from the Web UI's form too). */
+export function laneCount(lanes: number | string | undefined): number {
+  if (lanes === undefined || lanes === null) return DEFAULT_LANES;
+  const n = typeof lanes === 'string' && /^\d+$/.test(lanes.trim()) ? Number(lanes) : lanes;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_LANES) {
+    throw ApplicationFailure.nonRetryable(
+      `lanes: expected a whole number from 1 to ${MAX_LANES}, got ${JSON.stringify(lanes)}`,
+      'InvalidInput',
+    );
+  }
+  return n;
 }
 
 /** Patch id: the status record saved by the next scanPage instead of an activity of its own. */

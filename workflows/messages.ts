@@ -38,7 +38,17 @@ export interface ScanCursor {
   /** Upper bound, epoch ms, inclusive. */
   upperMs: number;
   /** Offset paging inside one second that holds more users than a page (bulk imports); second null: the whole range. */
-  cluster?: { second: number | null; page: number; total: number | null; restarts: number };
+  cluster?: {
+    second: number | null;
+    page: number;
+    total: number | null;
+    restarts: number;
+    /**
+     * Set on every slice of a cut second but its last: the page this slice stops before, where the next slice
+     * starts. A slice with it ends with its pages; the slice without it goes on past the second.
+     */
+    endPage?: number;
+  };
   done: boolean;
 }
 
@@ -57,6 +67,8 @@ export interface ScanProgress {
   requests: number;
   totals: WriteTotals;
   cursor: ScanCursor;
+  /** Slices of the range still being read in parallel (backfill). */
+  lanes?: number;
   /** Descope's `total` for the current filter: an estimate of what is left plus what was read. */
   estimatedTotal: number | null;
   startedAt: string;
@@ -76,12 +88,20 @@ export interface BackfillInput {
   includeTestUsers?: boolean;
   /** Pages per workflow run before it continues as new (default 250). */
   pagesPerRun?: number;
+  /**
+   * Pages in flight at once, each over its own slice of the creation-time range (default 8, at most 16).
+   * The search task queue's rate limit still caps requests; 1 reads strictly in creation order.
+   */
+  lanes?: number;
   /** Carried across continue-as-new; operators leave it out. */
   carry?: ScanCarry;
 }
 
 export interface ScanCarry {
+  /** The whole scan: everything up to its position has been read (the lowest unfinished lane's). */
   cursor: ScanCursor;
+  /** Unfinished disjoint slices of the range being read in parallel (backfill only). */
+  lanes?: ScanCursor[];
   pages: number;
   requests: number;
   totals: WriteTotals;

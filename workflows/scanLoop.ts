@@ -68,6 +68,7 @@ export function progressOf(carry: ScanCarry, state: ScanProgress['state'], nowMs
     requests: carry.requests,
     totals: carry.totals,
     cursor: carry.cursor,
+    ...(carry.lanes ? { lanes: carry.lanes.length } : {}),
     estimatedTotal: carry.estimatedTotal,
     startedAt: new Date(carry.startedAtMs).toISOString(),
     usersPerSecond: Math.round(usersPerSecond * 10) / 10,

@@ -18,7 +18,7 @@ export async function backfillScenario(ctx: ScenarioContext): Promise<ScenarioRe
   const raw: RawMeasure[] = [];
   try {
     for (let r = 0; r < runs; r++) {
-      const steps = [() => measureProduct(rig, users), () => measureRaw(rig, users)];
+      const steps = [() => measureProduct(rig, users, ctx.options.lanes), () => measureRaw(rig, users)];
       for (const step of r % 2 === 0 ? steps : steps.reverse()) {
         const m = await step();
         if ('searchMs' in m) raw.push(m);
@@ -75,10 +75,10 @@ export async function backfillScenario(ctx: ScenarioContext): Promise<ScenarioRe
   };
 }
 
-async function measureProduct(rig: Rig, users: number): Promise<ProductMeasure> {
+async function measureProduct(rig: Rig, users: number, lanes: number | undefined): Promise<ProductMeasure> {
   const run = await rig.openRun();
   try {
-    const m = await productBackfill(rig, run);
+    const m = await productBackfill(rig, run, { lanes });
     if (m.users !== users) throw new Error(`the product backfill wrote ${m.users} of ${users} users`);
     return m;
   } finally {

@@ -21,7 +21,7 @@ export interface ProductMeasure extends BackfillMeasure {
 }
 
 /** The product's backfill, end to end: from starting the workflow to its result. */
-export async function productBackfill(rig: Rig, run: Run): Promise<ProductMeasure> {
+export async function productBackfill(rig: Rig, run: Run, input: { lanes?: number } = {}): Promise<ProductMeasure> {
   const workflowId = `${workflowIds.backfill(rig.projectId)}-${randomUUID().slice(0, 8)}`;
   const searchesBefore = rig.emulator.counters.total('search');
   const startMs = Date.now();
@@ -29,7 +29,7 @@ export async function productBackfill(rig: Rig, run: Run): Promise<ProductMeasur
   const handle = await rig.client.workflow.start<typeof backfillUsers>(WORKFLOW_TYPES.backfill, {
     taskQueue: run.taskQueue,
     workflowId,
-    args: [{}],
+    args: [input],
   });
   const result = await handle.result();
   const ms = elapsed(t0);

@@ -27,7 +27,7 @@ export async function rateLimitScenario(ctx: ScenarioContext): Promise<ScenarioR
   });
   try {
     const run = await rig.openRun({ searchRpm: WORKER_SEARCH_RPM });
-    const m = await productBackfill(rig, run);
+    const m = await productBackfill(rig, run, { lanes: ctx.options.lanes });
     await run.close();
     if (m.users !== users) throw new Error(`the rate-limited backfill wrote ${m.users} of ${users} users`);
     const log = rig.emulator.counters.log('search');

@@ -1,4 +1,5 @@
-import type { DescopeUser } from '../../src/store';
+import { toUserDocument } from '../../src/store/userDocument';
+import type { UserDocument } from '../../src/store';
 import { elapsed, perSecond } from '../stats';
 import type { Rig, Run } from '../rig';
 import type { BackfillMeasure } from './backfillRun';
@@ -13,10 +14,11 @@ export interface RawMeasure extends BackfillMeasure {
 
 /**
  * The floor a backfill cannot beat on this machine: the same SDK wrapper paging the emulator by offset
- * (one request per 100 users, no keyset, no ordering guard) and insertMany into a fresh database. No Temporal.
+ * (one request per 100 users, no keyset, no ordering guard) and insertMany of the same stored documents the
+ * product writes (Descope's fields plus the `_sync` metadata) into a fresh database. No Temporal.
  */
 export async function rawBackfill(rig: Rig, run: Run): Promise<RawMeasure> {
-  const collection = run.store.db.collection<DescopeUser & { _id: string }>('raw_users');
+  const collection = run.store.db.collection<UserDocument>('raw_users');
   const upperMs = Date.now();
   const written: { atMs: number; amount: number }[] = [];
   let searchMs = 0;
@@ -34,7 +36,10 @@ export async function rawBackfill(rig: Rig, run: Run): Promise<RawMeasure> {
     searchMs += elapsed(s0);
     requests += 1;
     const i0 = performance.now();
-    if (users.length > 0) await collection.insertMany(users.map((user) => ({ ...user, _id: user.userId })));
+    const observedAt = Date.now();
+    const now = new Date(observedAt);
+    if (users.length > 0)
+      await collection.insertMany(users.map((user) => toUserDocument(user, observedAt, 'backfill', now)));
     insertMs += elapsed(i0);
     written.push({ atMs: Date.now(), amount: users.length });
     if (users.length < PAGE) break;

@@ -33,7 +33,7 @@ export async function reconcileScenario(ctx: ScenarioContext): Promise<ScenarioR
   const measures: ReconcileMeasure[] = [];
   try {
     const run = await rig.openRun();
-    const backfill = await productBackfill(rig, run);
+    const backfill = await productBackfill(rig, run, { lanes: ctx.options.lanes });
     ctx.log(`  backfill of ${backfill.users} users: ${round(backfill.ms / 1000, 1)} s`);
     const all = rig.emulator.users.all();
     const step = Math.max(Math.floor(all.length / changed), 1);

@@ -16,7 +16,8 @@ import type { Command, CommandContext } from './commands';
 
 const HELP = `descope-sync backfill <start|pause|resume|cancel|status> [options]
 
-  start    [--page-size N] [--created-from T] [--created-to T] [--include-test-users] [--wait]
+  start    [--page-size N] [--lanes N] [--created-from T] [--created-to T] [--include-test-users] [--wait]
+           --lanes: pages in flight at once over disjoint creation-time slices (1-16, default 8)
   pause    stop sending requests to Descope after the current page
   resume   continue a paused backfill
   cancel   stop cleanly after the current page
@@ -68,13 +69,15 @@ export const backfillCommand: Command = {
 async function start(ctx: CommandContext, argv: string[], client: Client): Promise<number> {
   const { values } = parseFlags(argv, {
     'page-size': { type: 'string' },
+    lanes: { type: 'string' },
     'created-from': { type: 'string' },
     'created-to': { type: 'string' },
     'include-test-users': { type: 'boolean' },
     wait: { type: 'boolean' },
   });
   const input: BackfillInput = {};
-  if (values['page-size']) input.pageSize = Number(values['page-size']);
+  if (values['page-size'] !== undefined) input.pageSize = integerFlag('page-size', values['page-size'], 1, 100);
+  if (values.lanes !== undefined) input.lanes = integerFlag('lanes', values.lanes, 1, 16);
   if (values['created-from']) input.createdFrom = values['created-from'];
   if (values['created-to']) input.createdTo = values['created-to'];
   if (values['include-test-users']) input.includeTestUsers = true;
@@ -119,4 +122,12 @@ async function status(ctx: CommandContext, argv: string[], client: Client): Prom
     if (ctx.signal.aborted) return 130;
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+function integerFlag(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
 }

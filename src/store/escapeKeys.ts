@@ -23,9 +23,23 @@ export function unescapeKey(key: string): string {
   return key.replace(/~([~dp])/g, (_, code: string) => ({ '~': '~', d: '$', p: '.' })[code] ?? code);
 }
 
-/** Escapes every object key, recursively. Returns whether anything changed. */
+/**
+ * Escapes every object key, recursively. Returns whether anything changed. Almost no user has a key to
+ * escape, so a read-only pass looks first and such a value comes back as it is, without a copy.
+ */
 export function escapeDeep(value: unknown): { value: unknown; changed: boolean } {
+  if (!someKey(value, needsEscape)) return { value, changed: false };
   return mapKeys(value, escapeKey);
+}
+
+function someKey(value: unknown, test: (key: string) => boolean): boolean {
+  if (Array.isArray(value)) return value.some((item) => someKey(item, test));
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (test(key) || someKey((value as Record<string, unknown>)[key], test)) return true;
+  }
+  return false;
 }
 
 export function unescapeDeep(value: unknown): unknown {

@@ -35,7 +35,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       ...common,
       taskQueue: taskQueues.search(setup.taskQueue),
       maxTaskQueueActivitiesPerSecond: setup.searchRpm / 60,
-      maxConcurrentActivityTaskExecutions: 4,
+      maxConcurrentActivityTaskExecutions: 16,
     }),
     Worker.create({
       ...common,

@@ -88,4 +88,71 @@ describe('backfillUsers', () => {
     expect(description.runId).not.toBe(handle.firstExecutionRunId);
     await expectExactCopy(stack);
   });
+
+  it('reads several lanes at once over skewed creation times, each user written exactly once', async () => {
+    stack = await startStack({ emulator: { seed: 21, userCount: 0, testUserCount: 0 } });
+    const nowSec = Math.floor(Date.now() / 1000);
+    // Years of nothing, a bulk import of 150 users in one second, then a busy last hour: time-halving lanes
+    // must follow the users, and a second larger than a page must stay in one lane.
+    stack.emulator.users.create({ createdTime: nowSec - 5 * 365 * 86_400 });
+    for (let i = 0; i < 150; i++) stack.emulator.users.create({ createdTime: nowSec - 30 * 86_400 });
+    for (let i = 0; i < 849; i++) stack.emulator.users.create({ createdTime: nowSec - 3600 + Math.floor(i * 3.5) });
+    stack.emulator.faults.set({ latencyMs: 60 });
+    await stack.startWorker();
+    const handle = await startBackfill(stack, { pageSize: 20, lanes: 4 });
+    const result: ScanResult = await handle.result();
+    await expectExactCopy(stack);
+    expect(result.totals).toMatchObject({ seen: 1000, inserted: 1000, applied: 1000, stale: 0, unchanged: 0 });
+    // One lane alone completes a search at most every 60 ms (the latency); overlapping lanes, closer together.
+    const done = stack.emulator.counters.log('search').map((e) => e.at);
+    const close = done.slice(1).filter((at, i) => at - done[i]! < 55).length;
+    expect(close).toBeGreaterThan(done.length / 4);
+    const record = await stack.store.getState<Record<string, unknown>>(`backfill:${handle.workflowId}`);
+    expect(record).toMatchObject({ state: 'completed', pages: result.pages, lanes: [] });
+  });
+
+  it('with lanes, pause drains the pages in flight and sends nothing more; continue-as-new carries the lanes', async () => {
+    stack = await startStack({ emulator: { seed: 8, userCount: 3000, testUserCount: 0 } });
+    stack.emulator.faults.set({ latencyMs: 80 });
+    await stack.startWorker();
+    const handle = await startBackfill(stack, { pageSize: 20, lanes: 6, pagesPerRun: 12 });
+    await waitUntil('lanes', async () => ((await handle.query(progressQuery)).lanes ?? 0) >= 4);
+    await handle.signal(pauseSignal);
+    await waitUntil('paused', async () => (await handle.query(progressQuery)).state === 'paused');
+    await new Promise((r) => setTimeout(r, 400));
+    const before = stack.emulator.counters.total('search');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(stack.emulator.counters.total('search')).toBe(before);
+    const paused = await handle.query(progressQuery);
+    expect(paused.requests).toBe(before);
+    expect(paused.totals.seen).toBeLessThan(3000);
+    await handle.signal(resumeSignal);
+    const result: ScanResult = await handle.result();
+    expect(result.runs).toBeGreaterThanOrEqual(3);
+    expect(result.requests).toBe(stack.emulator.counters.total('search'));
+    expect(result.totals.inserted).toBe(3000);
+    await expectExactCopy(stack);
+  });
+
+  it('refuses a lane count it cannot honour with a clear error, before reading anything', async () => {
+    stack = await startStack({ emulator: { seed: 2, userCount: 50, testUserCount: 0 } });
+    await stack.startWorker();
+    for (const lanes of [0, 17, 2.5, 'many']) {
+      stack.emulator.counters.reset();
+      const handle = await stack.client.workflow.start(WORKFLOW_TYPES.backfill, {
+        taskQueue: stack.taskQueue,
+        workflowId: `${workflowIds.backfill(stack.projectId)}-bad-${String(lanes)}`,
+        args: [{ lanes } as unknown as BackfillInput],
+      });
+      const failure = await handle.result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(String((failure as { cause?: unknown })?.cause)).toContain(
+        `lanes: expected a whole number from 1 to 16, got ${JSON.stringify(lanes)}`,
+      );
+      expect(stack.emulator.counters.total('search')).toBe(0);
+    }
+    expect(await stack.store.countUsers()).toEqual({ live: 0, deleted: 0 });
+  });
 });

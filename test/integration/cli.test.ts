@@ -66,6 +66,8 @@ describe('CLI usage and exit codes', () => {
     [['schedules', 'status', '--sweeep'], /Unknown option '--sweeep'/],
     [['replay', '--since', 'yesterday'], /--since: expected a duration such as 24h or an ISO date/],
     [['backfill', 'rewind'], /unknown backfill action "rewind"/],
+    [['backfill', 'start', '--lanes', '0'], /--lanes must be a whole number from 1 to 16, got "0"/],
+    [['backfill', 'start', '--page-size', '1e2x'], /--page-size must be a whole number from 1 to 100, got "1e2x"/],
   ])(
     '%j exits 2 with a message saying what is wrong',
     async (args, message) => {

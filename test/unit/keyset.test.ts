@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { advance, nextRequest } from '../../activities/keyset';
+import { advance, nextRequest, usersToWrite } from '../../activities/keyset';
+import { settleLane, type Lane } from '../../workflows/lanes';
 import type { SearchPage, SearchRequest } from '../../src/descope/api';
 import type { DescopeUser } from '../../src/store/types';
 import type { ScanCursor } from '../../workflows/messages';
@@ -367,6 +368,66 @@ describe('a keyset scan while users are deleted', () => {
         expect(run.requests).toBeLessThanOrEqual(3 * Math.ceil(sim.length / pageSize) + 2 * seconds + 2 * deleted + 2);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property: the same, read over several lanes at once (the backfill's laneScan), pages completing in any order.
+
+describe('a lane scan while users are deleted', () => {
+  it('reads every user that survives, each once when nothing changes, whatever order the lanes complete in', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.integer({ min: 2, max: 16 }),
+        fc.array(fc.nat(), { maxLength: 400 }),
+        ({ users, spanSeconds, pageSize, deletions, upperSecond, seed }, width, picks) => {
+          const sim = users.map((u, i) => ({
+            userId: `U${i}`,
+            second: T0 + (u.second % spanSeconds),
+            ms: (T0 + (u.second % spanSeconds)) * 1000 + u.offsetMs,
+            hidesField: false,
+            survives: u.survives,
+          }));
+          const upperMs = (T0 + upperSecond) * 1000 + 500;
+          const live = liveMap(sim);
+          const doomed = sim.filter((u) => !u.survives);
+          const search = fakeSearch(live, 'createdTime', seed);
+          const lanes: Lane[] = [{ cursor: cursorAt({ upperMs }), remaining: null, busy: false }];
+          const read = new Map<string, number>();
+          let requests = 0;
+          let written = 0;
+          while (lanes.length > 0) {
+            if (requests > 100_000) throw new Error('lane scan did not finish');
+            for (const pick of deletions[requests] ?? []) {
+              const alive = doomed.filter((u) => live.has(u.userId));
+              const victim = alive[pick % Math.max(alive.length, 1)];
+              if (victim) live.delete(victim.userId);
+            }
+            // Any lane may be the next to complete a page: the simulation picks one.
+            const lane = lanes[(picks[requests % Math.max(picks.length, 1)] ?? 0) % lanes.length]!;
+            const page = search(nextRequest(lane.cursor, pageSize));
+            requests += 1;
+            const toWrite = usersToWrite(lane.cursor, page.users, pageSize);
+            for (const user of toWrite) read.set(user.userId, (read.get(user.userId) ?? 0) + 1);
+            written += toWrite.length;
+            const cursor = advance(lane.cursor, page.users, page.total, pageSize);
+            settleLane(lanes, lane, { cursor, total: page.total, totals: { seen: toWrite.length } }, { width, pageSize });
+            expect(lanes.length).toBeLessThanOrEqual(width);
+          }
+          const expected = sim.filter((u) => u.survives && u.ms <= upperMs).map((u) => u.userId);
+          expect(expected.filter((id) => !(read.get(id)! > 0))).toEqual([]);
+          expect([...read.keys()].filter((id) => sim.find((u) => u.userId === id)!.ms > upperMs)).toEqual([]);
+          if (live.size === sim.length) {
+            // Nothing was deleted: every user in range is written exactly once, and lanes cost few extra requests.
+            expect(written).toBe(sim.filter((u) => u.ms <= upperMs).length);
+            const seconds = new Set(sim.map((u) => u.second)).size;
+            expect(requests).toBeLessThanOrEqual(3 * Math.ceil(sim.length / pageSize) + 2 * seconds + 2 * width + 2);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
