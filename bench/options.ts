@@ -28,7 +28,7 @@ export interface BenchOptions {
 export const DEFAULTS: BenchOptions = {
   users: 20_000,
   reconcileUsers: 5000,
-  ratelimitUsers: 6000,
+  ratelimitUsers: 30_000,
   events: 200,
   changed: 100,
   memoryUsers: [5000, 20_000],

@@ -10,8 +10,8 @@ export interface Lane {
 
 /**
  * Takes a page's outcome into the lane list: the lane moves on, leaves the list when done, or, while there are
- * fewer lanes than `width` and more than a page is left, is cut in two (the upper half placed right after it,
- * so the list stays in range order).
+ * fewer lanes than `width` and more than a page is left, is cut into as many slices as there is room for (no
+ * more than its pages left), placed right after it so the list stays in range order.
  */
 export function settleLane(
   lanes: Lane[],
@@ -23,43 +23,62 @@ export function settleLane(
   lane.remaining = page.cursor.done ? 0 : Math.max(page.total - page.totals.seen, 0);
   if (lane.cursor.done) lanes.splice(lanes.indexOf(lane), 1);
   else if (lanes.length < opts.width && lane.remaining > opts.pageSize) {
-    const upper = cut(lane, opts.pageSize);
-    if (upper) lanes.splice(lanes.indexOf(lane) + 1, 0, upper);
+    const pieces = Math.min(opts.width - lanes.length + 1, Math.ceil(lane.remaining / opts.pageSize));
+    lanes.splice(lanes.indexOf(lane) + 1, 0, ...cut(lane, pieces, opts.pageSize));
   }
 }
 
 /**
- * Splits a lane in two and returns the upper half, or null if it cannot be split. A time range is cut at the
- * middle second of what it has left. A second with more users than a page (a bulk import, paged by offset in a
- * stable order) is cut at its middle page once its size is known: the lower slice stops there, the upper one
- * starts there knowing the second's size, so it steps back over rows that deletions slide across the boundary.
+ * Cuts a lane into up to `pieces` slices: the lane keeps the lowest, the others are returned in order (none if
+ * it cannot be cut). A time range is cut at evenly spaced seconds of what it has left. A second with more users
+ * than a page (a bulk import, paged by offset in a stable order) is cut at evenly spaced pages once its size is
+ * known: each slice but the last stops where the next starts, and each starts knowing the second's size, so it
+ * steps back over rows that deletions slide across its boundary.
  */
-export function cut(lane: Lane, pageSize: number): Lane | null {
+export function cut(lane: Lane, pieces: number, pageSize: number): Lane[] {
   const { cursor } = lane;
-  if (cursor.field !== 'createdTime') return null;
-  const half = lane.remaining === null ? null : Math.ceil(lane.remaining / 2);
+  if (cursor.field !== 'createdTime') return [];
   const { cluster } = cursor;
   if (cluster) {
-    if (cluster.second === null || cluster.total === null) return null;
+    if (cluster.second === null || cluster.total === null) return [];
     const end = cluster.endPage ?? Math.ceil(cluster.total / pageSize);
-    if (end - cluster.page < 2) return null;
-    const middle = cluster.page + Math.floor((end - cluster.page) / 2);
-    lane.cursor = { ...cursor, cluster: { ...cluster, endPage: middle } };
-    lane.remaining = half;
-    const upper: NonNullable<ScanCursor['cluster']> = { ...cluster, page: middle, restarts: 0 };
-    return { cursor: { ...cursor, cluster: upper }, remaining: half, busy: false };
+    const k = Math.min(pieces, end - cluster.page);
+    if (k < 2) return [];
+    const at = (i: number) => cluster.page + Math.floor((i * (end - cluster.page)) / k);
+    const remaining = share(lane.remaining, k);
+    const slices = Array.from({ length: k - 1 }, (_, j): Lane => {
+      const i = j + 1;
+      const endPage = i === k - 1 ? cluster.endPage : at(i + 1);
+      const slice = { ...cluster, page: at(i), restarts: 0, endPage };
+      if (endPage === undefined) delete slice.endPage;
+      return { cursor: { ...cursor, cluster: slice }, remaining, busy: false };
+    });
+    lane.cursor = { ...cursor, cluster: { ...cluster, endPage: at(1) } };
+    lane.remaining = remaining;
+    return slices;
   }
   const from = cursor.afterSecond ?? Math.floor(cursor.fromMs / 1000);
   const to = Math.floor(cursor.upperMs / 1000);
-  if (to - from < 2) return null;
-  const middle = Math.floor((from + to) / 2);
-  lane.cursor = { ...cursor, upperMs: middle * 1000 + 999 };
-  lane.remaining = half;
-  return {
-    cursor: { ...cursor, afterSecond: null, fromMs: middle * 1000 + 999, upperMs: cursor.upperMs, done: false },
-    remaining: half,
-    busy: false,
-  };
+  const k = Math.min(pieces, to - from);
+  if (k < 2) return [];
+  const at = (i: number) => from + Math.floor((i * (to - from)) / k);
+  const remaining = share(lane.remaining, k);
+  const slices = Array.from({ length: k - 1 }, (_, j): Lane => {
+    const i = j + 1;
+    const upperMs = i === k - 1 ? cursor.upperMs : at(i + 1) * 1000 + 999;
+    return {
+      cursor: { ...cursor, afterSecond: null, fromMs: at(i) * 1000 + 999, upperMs, done: false },
+      remaining,
+      busy: false,
+    };
+  });
+  lane.cursor = { ...cursor, upperMs: at(1) * 1000 + 999 };
+  lane.remaining = remaining;
+  return slices;
+}
+
+function share(remaining: number | null, pieces: number): number | null {
+  return remaining === null ? null : Math.ceil(remaining / pieces);
 }
 
 /** The whole scan as one cursor: read up to its lowest unfinished lane, bounded by the scan's own range. */

@@ -51,6 +51,13 @@ export interface TemporalServerOptions {
   ui?: boolean;
   uiPort?: number;
   namespace?: string;
+  /**
+   * Partitions per task queue (default 1). Temporal splits a task queue's rate limit evenly over its
+   * partitions, so with the server's default of 4 a queue whose tasks land unevenly dispatches well below its
+   * limit (about 80% of it here); with one partition the search queue's limit is the Descope budget exactly.
+   * One server process gains nothing from more partitions.
+   */
+  taskQueuePartitions?: number;
   log?: (line: string) => void;
 }
 
@@ -61,6 +68,10 @@ export async function startTemporalServer(options: TemporalServerOptions = {}): 
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
   args.push('--log-level', 'error');
+  const partitions = String(options.taskQueuePartitions ?? 1);
+  for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
+    args.push('--dynamic-config-value', `${key}=${partitions}`);
+  }
   let uiUrl: string | undefined;
   if (options.ui === false) args.push('--headless');
   else {
