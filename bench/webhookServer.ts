@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
-import type { Client } from '@temporalio/client';
-import { pino } from 'pino';
-import { loadConfig } from '../src/config';
-import type { MongoStore } from '../src/store';
-import { createWebhookApp } from '../src/webhook';
-import { createTemporalSink } from '../src/webhook/temporalSink';
+import { randomUUID } from 'node:crypto';
+import { freePort } from '../src/servers/process';
+import { UNLIMITED_RPM } from './rig';
+import type { Rig, Run } from './rig';
+import type { BenchServers } from './servers';
+import { spawnProduct, spawnWorker, type WorkerProcess } from './workerProcess';
 
 export interface BenchWebhook {
   url: string;
@@ -12,22 +11,42 @@ export interface BenchWebhook {
   close(): Promise<void>;
 }
 
-/** The real webhook app and Temporal sink on loopback, bearer-authenticated as in production. */
-export async function startWebhook(deps: {
-  client: Client;
-  store: MongoStore;
-  taskQueue: string;
-  projectId: string;
-}): Promise<BenchWebhook> {
-  const token = `bench-${Math.random().toString(36).slice(2)}`;
-  const config = loadConfig({ WEBHOOK_AUTH: 'bearer', WEBHOOK_TOKEN: token });
-  const sink = createTemporalSink({ ...deps, overlapMs: config.reconcile.overlapMs, searchAttributes: false });
-  const app = createWebhookApp({ config: config.webhook, sink, logger: pino({ level: 'silent' }) });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${config.webhook.path}`;
+/**
+ * The product as it is deployed: the `webhook` command (Express app and Temporal sink, bearer-authenticated)
+ * and the `worker` command, each its own process, against the rig's emulator, Temporal and MongoDB.
+ */
+export async function startDeployment(rig: Rig, run: Run, servers: BenchServers): Promise<BenchWebhook> {
+  const token = `bench-${randomUUID()}`;
+  const port = await freePort();
+  const env = {
+    DESCOPE_PROJECT_ID: rig.projectId,
+    DESCOPE_MANAGEMENT_KEY: rig.emulator.managementKey,
+    DESCOPE_BASE_URL: rig.emulator.url,
+    MONGODB_URI: servers.mongoUri,
+    MONGODB_DB: run.store.db.databaseName,
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_TASK_QUEUE: run.taskQueue,
+    SCHEDULES_APPLY_ON_START: 'false',
+    METRICS_PORT: '0',
+    DESCOPE_SEARCH_RPM: String(UNLIMITED_RPM),
+    DESCOPE_LOAD_RPM: String(UNLIMITED_RPM),
+  };
+  const processes: WorkerProcess[] = [];
+  try {
+    processes.push(await spawnWorker(env));
+    processes.push(
+      await spawnProduct(
+        'webhook',
+        { ...env, WEBHOOK_AUTH: 'bearer', WEBHOOK_TOKEN: token, WEBHOOK_HOST: '127.0.0.1', WEBHOOK_PORT: String(port) },
+        'webhook listening',
+      ),
+    );
+    await Promise.all(processes.map((p) => p.ready));
+  } catch (error) {
+    await Promise.all(processes.map((p) => p.stop()));
+    throw error;
+  }
+  const url = `http://127.0.0.1:${port}/webhooks/descope`;
   return {
     url,
     post: (body) =>
@@ -36,10 +55,8 @@ export async function startWebhook(deps: {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(body),
       }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      await Promise.all(processes.map((p) => p.stop()));
+    },
   };
 }

@@ -17,9 +17,20 @@ export interface WorkerProcess {
 }
 
 /** The product's `worker` command as its own process, under `/usr/bin/time -v` when the machine has it. */
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  return spawnProduct('worker', env, 'worker running');
+}
+
+/** A product command (`worker`, `webhook`) as its own process; ready once its stdout shows `readyText`. */
+export async function spawnProduct(
+  command: 'worker' | 'webhook',
+  env: Record<string, string>,
+  readyText: string,
+): Promise<WorkerProcess> {
   const timed = existsSync(GNU_TIME);
-  const args = [process.execPath, bin, 'worker'];
+  // BENCH_CPU_PROF=<dir>: each product process writes a V8 CPU profile there when it exits.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const args = [process.execPath, ...profile, bin, command];
   const child = spawn(timed ? GNU_TIME : args[0]!, timed ? ['-v', ...args] : args.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -31,9 +42,9 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out = (out + chunk.toString()).slice(-10_000);
-      if (out.includes('worker running')) resolve();
+      if (out.includes(readyText)) resolve();
     });
-    void exited.then(() => reject(new Error(`the worker exited before it was ready: ${stderr.slice(-2000)}`)));
+    void exited.then(() => reject(new Error(`the ${command} exited before it was ready: ${stderr.slice(-2000)}`)));
   });
   const pid = timed ? await childOf(child) : child.pid!;
   return {
@@ -57,7 +68,7 @@ async function childOf(parent: ChildProcess): Promise<number> {
     if (pid > 0) return pid;
     await sleep(20);
   }
-  throw new Error(`${GNU_TIME} started no worker process`);
+  throw new Error(`${GNU_TIME} started no product process`);
 }
 
 function readMemory(pid: number): { rssKiB: number; hwmKiB: number } | undefined {

@@ -12,7 +12,13 @@ const root = join(import.meta.dirname, '../..');
 const HEADLINE: Record<(typeof SCENARIOS)[number], string[]> = {
   backfill: ['productUsersPerSecond', 'rawUsersPerSecond', 'productToRawRatio', 'productRequests'],
   ratelimit: ['budgetUtilisation', 'requestsMade', 'requestsAllowed', 'usersPerSecond'],
-  webhook: ['singleAcksPerSecondBest', 'batchAcksPerSecondBest', 'appliedPerSecondMedian', 'lagReceivedP50MsLight'],
+  webhook: [
+    'singleAcksPerSecondBest',
+    'batchAcksPerSecondBest',
+    'appliedPerSecondMedian',
+    'lagReceivedP50MsLight',
+    'serverStartsPerSecond',
+  ],
   reconcile: ['searchRequests', 'seconds', 'usersApplied', 'completedRuns'],
   memory: ['backfillPeakRssMiB_200', 'backfillPeakRssMiB_400', 'lifetimePeakRssMiB_400', 'backfillPeakGrowth'],
 };
@@ -39,7 +45,7 @@ describe('the benchmarks (npm run bench) at tiny sizes', () => {
   it('run every scenario on the real stack and write positive figures, a Markdown table and the chart', async () => {
     const { code, output } = await runBench([
       ...['--users', '300', '--reconcile-users', '200', '--ratelimit-users', '200', '--changed', '20'],
-      ...['--events', '30', '--memory-users', '200,400', '--runs', '1', '--out', out],
+      ...['--events', '60', '--memory-users', '200,400', '--runs', '1', '--out', out],
     ]);
     expect(code, output.slice(-4000)).toBe(0);
 
