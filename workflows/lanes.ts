@@ -83,7 +83,8 @@ function share(remaining: number | null, pieces: number): number | null {
 
 /** The whole scan as one cursor: read up to its lowest unfinished lane, bounded by the scan's own range. */
 export function overall(scan: ScanCursor, lanes: Lane[]): ScanCursor {
-  if (lanes.length === 0) return { ...scan, afterSecond: Math.floor(scan.upperMs / 1000), cluster: undefined, done: true };
+  if (lanes.length === 0)
+    return { ...scan, afterSecond: Math.floor(scan.upperMs / 1000), cluster: undefined, done: true };
   const lowest = lanes[0]!.cursor;
   return { ...scan, afterSecond: lowest.afterSecond, fromMs: lowest.fromMs, cluster: undefined, done: false };
 }

@@ -413,7 +413,12 @@ describe('a lane scan while users are deleted', () => {
             for (const user of toWrite) read.set(user.userId, (read.get(user.userId) ?? 0) + 1);
             written += toWrite.length;
             const cursor = advance(lane.cursor, page.users, page.total, pageSize);
-            settleLane(lanes, lane, { cursor, total: page.total, totals: { seen: toWrite.length } }, { width, pageSize });
+            settleLane(
+              lanes,
+              lane,
+              { cursor, total: page.total, totals: { seen: toWrite.length } },
+              { width, pageSize },
+            );
             expect(lanes.length).toBeLessThanOrEqual(width);
           }
           const expected = sim.filter((u) => u.survives && u.ms <= upperMs).map((u) => u.userId);
