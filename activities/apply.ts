@@ -10,7 +10,7 @@ export type ApplyOutcome = 'applied' | 'unchanged' | 'stale' | 'tombstoned';
  * never trusted as state, since events arrive late, duplicated and out of order. Loading the user now and
  * writing through the ordering guard makes every delivery order converge to the same result.
  */
-export function applyActivities({ descope, store, metrics, now = Date.now }: ActivityDeps) {
+export function applyActivities({ descope, store, metrics, gates, now = Date.now }: ActivityDeps) {
   return {
     applyUserEvent: (input: ApplyEventInput): Promise<ApplyOutcome> =>
       withHeartbeats(async () => {
@@ -18,6 +18,7 @@ export function applyActivities({ descope, store, metrics, now = Date.now }: Act
         const user = await withDescopeFailures(
           () => descope.loadUser(input.userId),
           () => metrics?.rateLimited.inc({ call: 'load' }),
+          gates?.load,
         );
         const result = await store.writeUsers(
           [user ? { kind: 'snapshot', user, observedAt } : { kind: 'absent', userId: input.userId, observedAt }],

@@ -1,6 +1,7 @@
 import type { DescopeApi } from '../src/descope/api';
 import type { MongoStore } from '../src/store/mongoStore';
 import type { SyncMetrics } from '../src/metrics';
+import type { RateLimitGate } from './failures';
 
 export interface ActivityDeps {
   descope: DescopeApi;
@@ -8,4 +9,6 @@ export interface ActivityDeps {
   projectId: string;
   metrics?: SyncMetrics;
   now?: () => number;
+  /** Per-process waits after a 429, one per Descope limit (createActivities makes them). */
+  gates?: { search: RateLimitGate; load: RateLimitGate };
 }

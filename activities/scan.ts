@@ -27,7 +27,7 @@ export interface ScanPageOutput {
  * Exactly one Descope search per call, so the search task queue's rate limit IS the request budget.
  * The page goes straight into MongoDB; only the cursor and counts return to the workflow.
  */
-export function scanActivities({ descope, store, metrics, now = Date.now }: ActivityDeps) {
+export function scanActivities({ descope, store, metrics, gates, now = Date.now }: ActivityDeps) {
   return {
     scanPage: (input: ScanPageInput): Promise<ScanPageOutput> =>
       withHeartbeats(async () => {
@@ -36,6 +36,7 @@ export function scanActivities({ descope, store, metrics, now = Date.now }: Acti
         const page = await withDescopeFailures(
           () => descope.searchUsers(request),
           () => metrics?.rateLimited.inc({ call: 'search' }),
+          gates?.search,
         );
         const [result] = await Promise.all([
           store.writeUsers(

@@ -13,7 +13,7 @@ export interface AbsentUser {
  * live user still observed before the sweep began was not returned: it is a candidate. Paging anomalies
  * must never delete a live user, so each candidate is confirmed absent by loading it by id.
  */
-export function sweepActivities({ descope, store, metrics, now = Date.now }: ActivityDeps) {
+export function sweepActivities({ descope, store, metrics, gates, now = Date.now }: ActivityDeps) {
   return {
     async listSweepCandidates(input: { sweepStartedMs: number; afterId: string | null; limit: number }) {
       const filter: Record<string, unknown> = {
@@ -40,6 +40,7 @@ export function sweepActivities({ descope, store, metrics, now = Date.now }: Act
         const found = await withDescopeFailures(
           () => descope.loadUsers(userIds),
           () => metrics?.rateLimited.inc({ call: 'load' }),
+          gates?.load,
         );
         const present = new Set(found.map((u) => u.userId));
         await store.writeUsers(
@@ -50,7 +51,11 @@ export function sweepActivities({ descope, store, metrics, now = Date.now }: Act
         // A batch load that omits an id is not proof enough: ask for that user alone.
         for (const userId of userIds.filter((id) => !present.has(id))) {
           const at = now();
-          const user = await withDescopeFailures(() => descope.loadUser(userId));
+          const user = await withDescopeFailures(
+            () => descope.loadUser(userId),
+            () => metrics?.rateLimited.inc({ call: 'load' }),
+            gates?.load,
+          );
           if (user) await store.writeUsers([{ kind: 'snapshot', user, observedAt: at }], 'sweep');
           else absent.push({ userId, observedAt: at });
         }

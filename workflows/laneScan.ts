@@ -9,7 +9,10 @@ import type { WriteSource } from '../src/store/types';
 /** Most lanes a backfill may read in parallel. */
 export const MAX_LANES = 16;
 
-/** Lanes (pages in flight) when the input names none. */
+/**
+ * Lanes (pages in flight) when the input names none. A running backfill started without `lanes` replays with
+ * this value: changing it needs a patch, like any other change to what the workflow schedules.
+ */
 export const DEFAULT_LANES = 8;
 
 /**

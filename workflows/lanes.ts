@@ -19,8 +19,16 @@ export function settleLane(
   page: { cursor: ScanCursor; total: number; totals: { seen: number } },
   opts: { width: number; pageSize: number },
 ): void {
+  // Descope's total counts the lane's whole range, except inside a crowded second, where it counts only that
+  // second: there the lane's count goes down by what the page read.
+  const before = lane.remaining;
+  const inSecond = lane.cursor.cluster !== undefined && before !== null;
   lane.cursor = page.cursor;
-  lane.remaining = page.cursor.done ? 0 : Math.max(page.total - page.totals.seen, 0);
+  lane.remaining = page.cursor.done
+    ? 0
+    : inSecond
+      ? Math.max(before - page.totals.seen, 0)
+      : Math.max(page.total - page.totals.seen, 0);
   if (lane.cursor.done) lanes.splice(lanes.indexOf(lane), 1);
   else if (lanes.length < opts.width && lane.remaining > opts.pageSize) {
     const pieces = Math.min(opts.width - lanes.length + 1, Math.ceil(lane.remaining / opts.pageSize));
@@ -45,16 +53,16 @@ export function cut(lane: Lane, pieces: number, pageSize: number): Lane[] {
     const k = Math.min(pieces, end - cluster.page);
     if (k < 2) return [];
     const at = (i: number) => cluster.page + Math.floor((i * (end - cluster.page)) / k);
-    const remaining = share(lane.remaining, k);
     const slices = Array.from({ length: k - 1 }, (_, j): Lane => {
       const i = j + 1;
+      const remaining = share(lane.remaining, k, i);
       const endPage = i === k - 1 ? cluster.endPage : at(i + 1);
       const slice = { ...cluster, page: at(i), restarts: 0, endPage };
       if (endPage === undefined) delete slice.endPage;
       return { cursor: { ...cursor, cluster: slice }, remaining, busy: false };
     });
     lane.cursor = { ...cursor, cluster: { ...cluster, endPage: at(1) } };
-    lane.remaining = remaining;
+    lane.remaining = share(lane.remaining, k, 0);
     return slices;
   }
   const from = cursor.afterSecond ?? Math.floor(cursor.fromMs / 1000);
@@ -62,9 +70,9 @@ export function cut(lane: Lane, pieces: number, pageSize: number): Lane[] {
   const k = Math.min(pieces, to - from);
   if (k < 2) return [];
   const at = (i: number) => from + Math.floor((i * (to - from)) / k);
-  const remaining = share(lane.remaining, k);
   const slices = Array.from({ length: k - 1 }, (_, j): Lane => {
     const i = j + 1;
+    const remaining = share(lane.remaining, k, i);
     const upperMs = i === k - 1 ? cursor.upperMs : at(i + 1) * 1000 + 999;
     return {
       cursor: { ...cursor, afterSecond: null, fromMs: at(i) * 1000 + 999, upperMs, done: false },
@@ -73,12 +81,14 @@ export function cut(lane: Lane, pieces: number, pageSize: number): Lane[] {
     };
   });
   lane.cursor = { ...cursor, upperMs: at(1) * 1000 + 999 };
-  lane.remaining = remaining;
+  lane.remaining = share(lane.remaining, k, 0);
   return slices;
 }
 
-function share(remaining: number | null, pieces: number): number | null {
-  return remaining === null ? null : Math.ceil(remaining / pieces);
+/** Slice i's guess at its users until its first page says: the lane's count shared out, summing to it exactly. */
+function share(remaining: number | null, pieces: number, i: number): number | null {
+  if (remaining === null) return null;
+  return Math.floor(remaining / pieces) + (i < remaining % pieces ? 1 : 0);
 }
 
 /** The whole scan as one cursor: read up to its lowest unfinished lane, bounded by the scan's own range. */

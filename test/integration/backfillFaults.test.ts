@@ -36,7 +36,7 @@ describe('backfill under failures', () => {
     const handle = await stack.client.workflow.start(WORKFLOW_TYPES.backfill, {
       taskQueue: stack.taskQueue,
       workflowId: workflowIds.backfill(stack.projectId),
-      args: [{ pageSize: 20 }],
+      args: [{ pageSize: 20, lanes: 2 }],
     });
     const users = stack.emulator.users.all();
     const deleted: string[] = [];
@@ -66,7 +66,7 @@ describe('backfill under failures', () => {
       lost,
     });
     expect(lost).toBe(0);
-    // Starting over would repeat dozens of searches; resuming repeats at most the page in flight per kill.
+    // Starting over would repeat dozens of searches; resuming repeats at most the pages in flight (2 lanes) per kill.
     expect(repeated).toBeLessThanOrEqual(6);
   }, 300_000);
 
@@ -85,7 +85,9 @@ describe('backfill under failures', () => {
     const result: ScanResult = await stack.client.workflow.execute(WORKFLOW_TYPES.backfill, {
       taskQueue: stack.taskQueue,
       workflowId: workflowIds.backfill(stack.projectId),
-      args: [{ pageSize: 100 }],
+      // One lane: every request after a 429 is then one the worker chose to send, and must wait Retry-After.
+      // (With several lanes, the pages already in flight when the first 429 lands draw their own.)
+      args: [{ pageSize: 100, lanes: 1 }],
     });
     const log = stack.emulator.counters.log('search');
     const limited = log.filter((e) => e.status === 429);

@@ -98,7 +98,8 @@ describe('CLI usage and exit codes', () => {
 
 describe('descope-sync backfill', () => {
   it('starts, pauses (no Descope traffic), resumes, watches to completion, and status shows the users stored', async () => {
-    // Slow enough (200 pages of 10, each at least 40 ms) that pausing lands mid-run even on a loaded machine.
+    // Slow enough (200 pages of 10 over 2 lanes, each at least 80 ms) that pausing lands mid-run even on a
+    // loaded machine.
     const userCount = 2000;
     stack = await startStack({ emulator: { seed: 71, userCount, testUserCount: 3 } });
     const s = stack;
@@ -107,8 +108,8 @@ describe('descope-sync backfill', () => {
     expect(none.stderr).toMatch(/No backfill found for project .*backfill start/);
 
     await s.startWorker();
-    s.emulator.faults.set({ latencyMs: 40 });
-    const started = await runCli(s, ['backfill', 'start', '--page-size', '10']);
+    s.emulator.faults.set({ latencyMs: 80 });
+    const started = await runCli(s, ['backfill', 'start', '--page-size', '10', '--lanes', '2']);
     expect(started.code).toBe(0);
     const workflowId = workflowIds.backfill(s.projectId);
     expect(workflowId).toBe(`descope-backfill-${s.projectId}`);
@@ -143,19 +144,17 @@ describe('descope-sync backfill', () => {
     const redraws = onTerminal.stdout.split('\r\x1b[2K').slice(1);
     expect(redraws.length).toBeGreaterThanOrEqual(2);
     for (const frame of redraws.slice(0, -1)) {
-      expect(frame).toMatch(
-        new RegExp(
-          `^\\[[#-]{30}\\] \\d{1,3}% (running|paused) \\d+/${userCount} users, \\d+ pages, [\\d.]+ users/s, ETA \\S+`,
-        ),
-      );
+      const match =
+        /^\[[#-]{30}\] \d{1,3}% (running|paused) \d+\/(\d+) users, \d+ pages, [\d.]+ users\/s, ETA \S+/.exec(frame);
+      expect(match, frame).not.toBeNull();
+      // Descope's totals per lane, with a guess for slices not read yet: close to the real count.
+      expect(Math.abs(Number(match![2]) - userCount), frame).toBeLessThanOrEqual(userCount / 10);
     }
     expect(onTerminal.stdout).toMatch(/Backfill completed: /);
     // Not a terminal: plain lines, no bar redrawn in place.
     expect(watched.stdout).not.toContain('\r');
     expect(watched.stdout).not.toContain('\x1b[');
-    expect(watched.stdout).toMatch(
-      new RegExp(`^running \\d+/${userCount} users, \\d+ pages, [\\d.]+ users/s, ETA \\S+$`, 'm'),
-    );
+    expect(watched.stdout).toMatch(/^running \d+\/\d+ users, \d+ pages, [\d.]+ users\/s, ETA \S+$/m);
     expect(watched.stdout).toMatch(/^Backfill completed: /m);
 
     const overall = await runCli(s, ['status', '--json']);

@@ -111,7 +111,7 @@ describe('the Temporal Web UI as the control room', () => {
     const handle = await stack.client.workflow.start(WORKFLOW_TYPES.backfill, {
       taskQueue: stack.taskQueue,
       workflowId: workflowIds.backfill(stack.projectId),
-      args: [{ pageSize: 10 }],
+      args: [{ pageSize: 10, lanes: 2 }],
       ...searchAttributesFor(true, 'backfill', stack.projectId),
     });
     await waitUntil('a first page', async () => (await handle.query(progressQuery)).pages >= 1);
