@@ -120,10 +120,15 @@ describe('descope-sync backfill', () => {
 
     expect((await runCli(s, ['backfill', 'pause'])).code).toBe(0);
     // Paused, and the page in flight when the signal arrived has been written: nothing is left in Descope's hands.
-    const paused = await waitUntil('paused with no page in flight', async () => {
+    // The emulator counts a search when it answers, so a page still in flight in the other lane shows up only
+    // later: the counts must agree, and still agree after longer than a search takes.
+    const settled = async () => {
       const p = await handle.query(progressQuery);
       return p.state === 'paused' && p.requests === s.emulator.counters.total('search') && p;
-    });
+    };
+    await waitUntil('paused, counts agreeing', settled);
+    await new Promise((r) => setTimeout(r, 1000));
+    const paused = await waitUntil('paused with no page in flight', settled);
     const status = await runCli(s, ['backfill', 'status', '--json']);
     expect(status.code).toBe(0);
     const reported = jsonOf<ScanProgress>(status);
