@@ -1,10 +1,9 @@
 import { CancellationScope, condition, workflowInfo } from '@temporalio/workflow';
 import { addTotals, type ScanCarry } from './messages';
 import { overall, settleLane, type Lane } from './lanes';
-import { PAGES_PER_RUN, type ScanControl } from './scanLoop';
+import { PAGES_PER_RUN, type ScanOptions } from './scanLoop';
 import type { Activities } from '../activities';
 import type { ScanPageOutput } from '../activities/scan';
-import type { WriteSource } from '../src/store/types';
 
 /** Most lanes a backfill may read in parallel. */
 export const MAX_LANES = 16;
@@ -34,15 +33,7 @@ export const DEFAULT_LANES = 8;
  */
 export async function laneScan(
   carry: ScanCarry,
-  opts: {
-    width: number;
-    pageSize: number;
-    withTestUser: boolean;
-    source: WriteSource;
-    control: ScanControl;
-    pagesPerRun?: number;
-    onPause?: () => Promise<void>;
-  },
+  opts: ScanOptions & { width: number },
   search: Pick<Activities, 'scanPage'>,
   onPage: (carry: ScanCarry) => Promise<void>,
 ): Promise<'done' | 'continue' | 'stopped'> {

@@ -6,6 +6,17 @@ import type { WriteSource } from '../src/store/types';
 /** Pages to read in one workflow run before continuing as new, well before history grows large. */
 export const PAGES_PER_RUN = 250;
 
+/** How a scan reads its pages; shared by the sequential loop and the lane scan. */
+export interface ScanOptions {
+  pageSize: number;
+  withTestUser: boolean;
+  source: WriteSource;
+  control: ScanControl;
+  pagesPerRun?: number;
+  /** Runs once each time the loop is about to wait on a pause. */
+  onPause?: () => Promise<void>;
+}
+
 export interface ScanControl {
   paused: boolean;
   stopRequested: boolean;
@@ -18,15 +29,7 @@ export interface ScanControl {
  */
 export async function scanLoop(
   carry: ScanCarry,
-  opts: {
-    pageSize: number;
-    withTestUser: boolean;
-    source: WriteSource;
-    control: ScanControl;
-    pagesPerRun?: number;
-    /** Runs once each time the loop is about to wait on a pause. */
-    onPause?: () => Promise<void>;
-  },
+  opts: ScanOptions,
   search: Pick<Activities, 'scanPage'>,
   onPage: (carry: ScanCarry) => Promise<void>,
 ): Promise<'done' | 'continue' | 'stopped'> {
