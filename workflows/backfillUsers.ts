@@ -19,7 +19,7 @@ import {
   type ScanResult,
   stateId,
 } from './messages';
-import { progressOf, scanLoop, type ScanControl } from './scanLoop';
+import { pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
 import { DEFAULT_LANES, MAX_LANES, laneScan } from './laneScan';
 import { parseTime } from './time';
 import type { ScanPageInput } from '../activities/scan';
@@ -37,14 +37,14 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
   const control: ScanControl = { paused: false, stopRequested: false };
   let state: 'running' | 'paused' | 'completed' | 'cancelled' = 'running';
   setHandler(pauseSignal, () => {
-    control.paused = true;
+    pauseScan(control, Date.now());
     state = 'paused';
   });
   setHandler(resumeSignal, () => {
-    control.paused = false;
+    resumeScan(control, carry, Date.now());
     state = 'running';
   });
-  setHandler(progressQuery, () => progressOf(carry, control.paused ? 'paused' : state, Date.now()));
+  setHandler(progressQuery, () => progressOf(carry, control.paused ? 'paused' : state, Date.now(), control));
 
   const store = storeActivities();
   const id = stateId('backfill', workflowInfo().workflowId);

@@ -107,6 +107,8 @@ export interface ScanCarry {
   totals: WriteTotals;
   estimatedTotal: number | null;
   startedAtMs: number;
+  /** Time spent paused since the scan started (absent before any pause): left out of its rate. */
+  pausedMs?: number;
   runs: number;
 }
 

@@ -10,7 +10,7 @@ import {
   type ReconcileResult,
   type ScanCarry,
 } from './messages';
-import { progressOf, scanLoop, type ScanControl } from './scanLoop';
+import { pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
 import { clampPageSize } from './backfillUsers';
 
 const SWEEP_BATCH = 100;
@@ -28,9 +28,9 @@ export async function reconcileUsers(input: ReconcileInput = {}): Promise<Reconc
   const carry = input.carry ?? (await newCarry(input, mode, store));
   carry.runs += 1;
   const control: ScanControl = { paused: false, stopRequested: false };
-  setHandler(pauseSignal, () => void (control.paused = true));
-  setHandler(resumeSignal, () => void (control.paused = false));
-  setHandler(progressQuery, () => progressOf(carry, control.paused ? 'paused' : 'running', Date.now()));
+  setHandler(pauseSignal, () => pauseScan(control, Date.now()));
+  setHandler(resumeSignal, () => resumeScan(control, carry, Date.now()));
+  setHandler(progressQuery, () => progressOf(carry, control.paused ? 'paused' : 'running', Date.now(), control));
 
   const outcome = await scanLoop(
     carry,

@@ -20,6 +20,23 @@ export interface ScanOptions {
 export interface ScanControl {
   paused: boolean;
   stopRequested: boolean;
+  /** Workflow time the current pause began (set while paused). */
+  pausedSinceMs?: number;
+}
+
+/** The pause signal: nothing new reaches Descope until resumed. A second pause changes nothing. */
+export function pauseScan(control: ScanControl, nowMs: number): void {
+  if (control.paused) return;
+  control.paused = true;
+  control.pausedSinceMs = nowMs;
+}
+
+/** The resume signal: the time spent paused is kept out of the scan's rate and ETA. */
+export function resumeScan(control: ScanControl, carry: ScanCarry, nowMs: number): void {
+  if (!control.paused) return;
+  control.paused = false;
+  carry.pausedMs = (carry.pausedMs ?? 0) + Math.max(nowMs - (control.pausedSinceMs ?? nowMs), 0);
+  control.pausedSinceMs = undefined;
 }
 
 /**
@@ -61,8 +78,19 @@ export async function scanLoop(
   return 'done';
 }
 
-export function progressOf(carry: ScanCarry, state: ScanProgress['state'], nowMs: number): ScanProgress {
-  const elapsedSeconds = Math.max((nowMs - carry.startedAtMs) / 1000, 0.001);
+/**
+ * What the progress query answers. The rate counts running time only: a scan paused for an hour and resumed
+ * reports the pace it reads at, not one diluted by the pause, and its ETA follows from that pace.
+ */
+export function progressOf(
+  carry: ScanCarry,
+  state: ScanProgress['state'],
+  nowMs: number,
+  control?: ScanControl,
+): ScanProgress {
+  const pausedNow = control?.paused && control.pausedSinceMs !== undefined ? nowMs - control.pausedSinceMs : 0;
+  const runningMs = nowMs - carry.startedAtMs - (carry.pausedMs ?? 0) - Math.max(pausedNow, 0);
+  const elapsedSeconds = Math.max(runningMs / 1000, 0.001);
   const usersPerSecond = carry.totals.seen / elapsedSeconds;
   const remaining = carry.estimatedTotal === null ? null : Math.max(carry.estimatedTotal - carry.totals.seen, 0);
   return {

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { emptyTotals, type ScanCarry } from '../../workflows/messages';
+import { pauseScan, progressOf, resumeScan, type ScanControl } from '../../workflows/scanLoop';
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+
+function carryAt(seen: number, estimatedTotal: number): ScanCarry {
+  return {
+    cursor: { field: 'createdTime', afterSecond: null, fromMs: 0, upperMs: T0, done: false },
+    pages: seen / 100,
+    requests: seen / 100,
+    totals: { ...emptyTotals(), seen, applied: seen },
+    estimatedTotal,
+    startedAtMs: T0,
+    runs: 1,
+  };
+}
+
+describe('scan progress: rate and ETA count running time only', () => {
+  it('a scan that never paused reports users over wall time', () => {
+    const progress = progressOf(carryAt(1000, 3000), 'running', T0 + 10_000);
+    expect(progress.usersPerSecond).toBe(100);
+    expect(progress.etaSeconds).toBe(20);
+  });
+
+  it('while paused the rate stays at its running pace and there is no ETA', () => {
+    const carry = carryAt(1000, 3000);
+    const control: ScanControl = { paused: false, stopRequested: false };
+    pauseScan(control, T0 + 10_000);
+    const progress = progressOf(carry, 'paused', T0 + 3_610_000, control);
+    expect(progress.state).toBe('paused');
+    expect(progress.usersPerSecond).toBe(100);
+    expect(progress.etaSeconds).toBeNull();
+  });
+
+  it('after resuming, an hour paused is left out of the rate and the ETA; a second pause signal changes nothing', () => {
+    const carry = carryAt(1000, 3000);
+    const control: ScanControl = { paused: false, stopRequested: false };
+    pauseScan(control, T0 + 10_000);
+    pauseScan(control, T0 + 1_000_000); // repeated signal: the pause still began at +10 s
+    resumeScan(control, carry, T0 + 3_610_000);
+    resumeScan(control, carry, T0 + 3_700_000); // repeated resume: no time is counted twice
+    expect(carry.pausedMs).toBe(3_600_000);
+    carry.totals = { ...carry.totals, seen: 1500, applied: 1500 };
+    const progress = progressOf(carry, 'running', T0 + 3_615_000, control);
+    expect(progress.usersPerSecond).toBe(100);
+    expect(progress.etaSeconds).toBe(15);
+  });
+
+  it('time paused accumulates over several pauses and rides in the carry', () => {
+    const carry = carryAt(600, 600);
+    const control: ScanControl = { paused: false, stopRequested: false };
+    pauseScan(control, T0 + 1_000);
+    resumeScan(control, carry, T0 + 5_000);
+    pauseScan(control, T0 + 6_000);
+    resumeScan(control, carry, T0 + 8_000);
+    expect(carry.pausedMs).toBe(6_000);
+    // continue-as-new hands the carry on: a new run without pause state still leaves the pauses out
+    expect(progressOf(structuredClone(carry), 'running', T0 + 12_000).usersPerSecond).toBe(100);
+  });
+});
