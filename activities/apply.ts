@@ -34,19 +34,10 @@ export function applyActivities({ descope, store, metrics, gates, now = Date.now
                 ? 'applied'
                 : 'unchanged';
         const appliedAt = now();
-        await store.events.updateOne(
-          { _id: input.eventId },
-          {
-            $set: {
-              action: input.action,
-              userId: input.userId,
-              occurredAt: input.occurredMs ?? null,
-              appliedAt,
-              outcome,
-            },
-            $setOnInsert: { receivedAt: input.receivedMs ?? observedAt },
-          },
-          { upsert: true },
+        await store.recordEvent(
+          input.eventId,
+          { action: input.action, userId: input.userId, occurredAt: input.occurredMs ?? null, appliedAt, outcome },
+          input.receivedMs ?? observedAt,
         );
         if (input.receivedMs) metrics?.eventLag.observe({ from: 'received' }, (appliedAt - input.receivedMs) / 1000);
         if (input.occurredMs) metrics?.eventLag.observe({ from: 'occurred' }, (appliedAt - input.occurredMs) / 1000);

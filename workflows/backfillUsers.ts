@@ -10,7 +10,6 @@ import {
 import { searchActivities, storeActivities } from './activityProfiles';
 import {
   RECONCILE_STATE_ID,
-  emptyTotals,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -19,7 +18,7 @@ import {
   type ScanResult,
   stateId,
 } from './messages';
-import { pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
+import { freshCarry, pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
 import { DEFAULT_LANES, MAX_LANES, laneScan } from './laneScan';
 import { parseTime } from './time';
 import type { ScanPageInput } from '../activities/scan';
@@ -143,15 +142,7 @@ function newCarry(input: BackfillInput): ScanCarry {
   const startedAtMs = Date.now();
   const fromMs = input.createdFrom === undefined ? 0 : parseTime(input.createdFrom, 'createdFrom') - 1;
   const upperMs = input.createdTo === undefined ? startedAtMs : parseTime(input.createdTo, 'createdTo');
-  return {
-    cursor: { field: 'createdTime', afterSecond: null, fromMs, upperMs, done: false },
-    pages: 0,
-    requests: 0,
-    totals: emptyTotals(),
-    estimatedTotal: null,
-    startedAtMs,
-    runs: 0,
-  };
+  return freshCarry('createdTime', fromMs, upperMs, startedAtMs);
 }
 
 function snapshot(carry: ScanCarry) {

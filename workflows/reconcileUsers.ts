@@ -2,7 +2,6 @@ import { ApplicationFailure, continueAsNew, setHandler, workflowInfo } from '@te
 import { loadActivities, searchActivities, storeActivities } from './activityProfiles';
 import {
   RECONCILE_STATE_ID,
-  emptyTotals,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -10,7 +9,7 @@ import {
   type ReconcileResult,
   type ScanCarry,
 } from './messages';
-import { pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
+import { freshCarry, pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
 import { clampPageSize } from './backfillUsers';
 
 const SWEEP_BATCH = 100;
@@ -95,21 +94,7 @@ async function newCarry(
         ? 0
         : Math.max(Math.floor((watermark - (input.overlapMs ?? 600_000)) / 1000) * 1000 - 1, 1);
   }
-  return {
-    cursor: {
-      field: mode === 'full' ? 'createdTime' : 'modifiedTime',
-      afterSecond: null,
-      fromMs,
-      upperMs: startedAtMs,
-      done: false,
-    },
-    pages: 0,
-    requests: 0,
-    totals: emptyTotals(),
-    estimatedTotal: null,
-    startedAtMs,
-    runs: 0,
-  };
+  return freshCarry(mode === 'full' ? 'createdTime' : 'modifiedTime', fromMs, startedAtMs, startedAtMs);
 }
 
 /** Tombstones stored users the full scan did not see and that Descope confirms absent by id. */

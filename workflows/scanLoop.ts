@@ -1,5 +1,5 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
-import { addTotals, type ScanCarry, type ScanProgress } from './messages';
+import { addTotals, emptyTotals, type ScanCarry, type ScanProgress } from './messages';
 import type { Activities } from '../activities';
 import type { WriteSource } from '../src/store/types';
 
@@ -76,6 +76,20 @@ export async function scanLoop(
     }
   }
   return 'done';
+}
+
+/** A scan that has read nothing yet: `field` in (fromMs, upperMs], started at `startedAtMs` (workflow time). */
+export function freshCarry(field: ScanCarry['cursor']['field'], fromMs: number, upperMs: number, startedAtMs: number) {
+  const carry: ScanCarry = {
+    cursor: { field, afterSecond: null, fromMs, upperMs, done: false },
+    pages: 0,
+    requests: 0,
+    totals: emptyTotals(),
+    estimatedTotal: null,
+    startedAtMs,
+    runs: 0,
+  };
+  return carry;
 }
 
 /**

@@ -2,7 +2,7 @@ import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type 
 import { toUserDocument } from './userDocument';
 import { META, type UserDocument, type UserObservation, type WriteResult, type WriteSource } from './types';
 
-const DUPLICATE_KEY = 11000;
+export const DUPLICATE_KEY = 11000;
 const M = META;
 
 type Snapshot = Extract<UserObservation, { kind: 'snapshot' }>;
