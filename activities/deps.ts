@@ -9,6 +9,8 @@ export interface ActivityDeps {
   projectId: string;
   metrics?: SyncMetrics;
   now?: () => number;
+  /** How long event records are kept; 0 or absent keeps them (see pruneEventRecords). */
+  eventRetentionMs?: number;
   /** Per-process waits after a 429, one per Descope limit (createActivities makes them). */
   gates?: { search: RateLimitGate; load: RateLimitGate };
 }

@@ -13,8 +13,14 @@ export interface AbsentUser {
  * live user still observed before the sweep began was not returned: it is a candidate. Paging anomalies
  * must never delete a live user, so each candidate is confirmed absent by loading it by id.
  */
-export function sweepActivities({ descope, store, metrics, gates, now = Date.now }: ActivityDeps) {
+export function sweepActivities({ descope, store, metrics, gates, eventRetentionMs, now = Date.now }: ActivityDeps) {
   return {
+    /** Housekeeping after a sweep: event records older than the retention (EVENTS_RETENTION) go. */
+    async pruneEventRecords(): Promise<number> {
+      if (!eventRetentionMs) return 0;
+      return store.pruneEvents(now() - eventRetentionMs);
+    },
+
     async listSweepCandidates(input: { sweepStartedMs: number; afterId: string | null; limit: number }) {
       const filter: Record<string, unknown> = {
         [`${META}.deleted`]: false,

@@ -17,8 +17,8 @@ export interface WorkerProcess {
 }
 
 /** The product's `worker` command as its own process, under `/usr/bin/time -v` when the machine has it. */
-export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  return spawnProduct('worker', env, 'worker running');
+export function spawnWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<WorkerProcess> {
+  return spawnProduct('worker', env, 'worker running', nodeArgs);
 }
 
 /** A product command (`worker`, `webhook`) as its own process; ready once its stdout shows `readyText`. */
@@ -26,11 +26,14 @@ export async function spawnProduct(
   command: 'worker' | 'webhook',
   env: Record<string, string>,
   readyText: string,
+  extraNodeArgs: string[] = [],
 ): Promise<WorkerProcess> {
   const timed = existsSync(GNU_TIME);
   // BENCH_CPU_PROF=<dir>: each product process writes a V8 CPU profile there when it exits.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const args = [process.execPath, ...profile, bin, command];
+  // BENCH_NODE_ARGS: extra Node flags for the product processes (a heap cap, say: --max-old-space-size=256).
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), ...extraNodeArgs];
+  const args = [process.execPath, ...nodeArgs, ...profile, bin, command];
   const child = spawn(timed ? GNU_TIME : args[0]!, timed ? ['-v', ...args] : args.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'info', ...env },

@@ -151,6 +151,12 @@ export const settings = {
     default: '0.1',
     description: 'A sweep refuses to tombstone more than this fraction of stored users.',
   },
+  EVENTS_RETENTION: {
+    schema: duration,
+    default: '30d',
+    description:
+      'How long applied-event records stay in `events`; each deletion sweep drops older ones (0 keeps them).',
+  },
   SCHEDULES_APPLY_ON_START: {
     schema: bool,
     default: 'true',
@@ -211,6 +217,7 @@ export interface Config {
     overlapMs: number;
     fullSweepIntervalMs: number;
     maxDeleteFraction: number;
+    eventRetentionMs: number;
     applySchedulesOnStart: boolean;
   };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -270,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       overlapMs: v.RECONCILE_OVERLAP,
       fullSweepIntervalMs: v.FULL_SWEEP_INTERVAL,
       maxDeleteFraction: v.SWEEP_MAX_DELETE_FRACTION,
+      eventRetentionMs: v.EVENTS_RETENTION,
       applySchedulesOnStart: v.SCHEDULES_APPLY_ON_START,
     },
     logLevel: v.LOG_LEVEL,

@@ -143,6 +143,8 @@ export interface ReconcileResult extends ScanResult {
   /** Users that were already current (webhooks delivered them) versus stale (webhooks missed them). */
   drift: { current: number; stale: number; deleted: number };
   watermarkMs: number | null;
+  /** Full mode: event records dropped for being older than the worker's EVENTS_RETENTION. */
+  eventsPruned?: number;
 }
 
 export interface ApplyEventInput {

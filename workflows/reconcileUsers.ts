@@ -1,4 +1,4 @@
-import { ApplicationFailure, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { loadActivities, searchActivities, storeActivities } from './activityProfiles';
 import {
   RECONCILE_STATE_ID,
@@ -13,6 +13,9 @@ import { freshCarry, pauseScan, progressOf, resumeScan, scanLoop, type ScanContr
 import { clampPageSize } from './backfillUsers';
 
 const SWEEP_BATCH = 100;
+
+/** Patch id: a full sweep ends by dropping event records past their retention. */
+export const PRUNE_EVENTS = 'prune-events';
 
 /**
  * The safety net. Incremental: re-reads every user modified since the watermark (minus an overlap), so its
@@ -45,7 +48,12 @@ export async function reconcileUsers(input: ReconcileInput = {}): Promise<Reconc
   if (outcome === 'continue') await continueAsNew<typeof reconcileUsers>({ ...input, mode, carry });
 
   let deleted = 0;
-  if (mode === 'full') deleted = await sweepDeletions(carry.startedAtMs, input, queue);
+  let eventsPruned: number | undefined;
+  if (mode === 'full') {
+    deleted = await sweepDeletions(carry.startedAtMs, input, queue);
+    // Since this patch a sweep also drops event records past their retention; older histories replay without.
+    if (patched(PRUNE_EVENTS)) eventsPruned = await store.pruneEventRecords();
+  }
 
   const finishedAt = new Date(Date.now());
   const drift = { current: carry.totals.unchanged + carry.totals.stale, stale: carry.totals.applied, deleted };
@@ -58,6 +66,7 @@ export async function reconcileUsers(input: ReconcileInput = {}): Promise<Reconc
       totals: carry.totals,
       requests: carry.requests,
       workflowId: workflowInfo().workflowId,
+      ...(eventsPruned === undefined ? {} : { eventsPruned }),
     },
   };
   // Only a run over the whole window since the watermark may move it, and never backwards.
@@ -71,6 +80,7 @@ export async function reconcileUsers(input: ReconcileInput = {}): Promise<Reconc
     totals: carry.totals,
     drift,
     watermarkMs,
+    ...(eventsPruned === undefined ? {} : { eventsPruned }),
     startedAt: new Date(carry.startedAtMs).toISOString(),
     finishedAt: finishedAt.toISOString(),
   };

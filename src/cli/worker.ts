@@ -39,7 +39,13 @@ export async function runWorker(config: Config, target: DescopeTarget, logger: L
       taskQueue: config.temporal.taskQueue,
       searchRpm: config.descope.searchRpm,
       loadRpm: config.descope.loadRpm,
-      deps: { descope: descopeApi(config, target), store, projectId: target.projectId, metrics },
+      deps: {
+        descope: descopeApi(config, target),
+        store,
+        projectId: target.projectId,
+        metrics,
+        eventRetentionMs: config.reconcile.eventRetentionMs,
+      },
     });
     logger.info(
       { taskQueue: config.temporal.taskQueue, searchRpm: config.descope.searchRpm, projectId: target.projectId },

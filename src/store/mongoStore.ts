@@ -92,6 +92,11 @@ export class MongoStore {
     }
   }
 
+  /** Drops the records of events received before `beforeMs`; returns how many went. */
+  async pruneEvents(beforeMs: number): Promise<number> {
+    return (await this.events.deleteMany({ receivedAt: { $lt: beforeMs } })).deletedCount;
+  }
+
   async getState<T extends object>(id: string): Promise<(T & { _id: string }) | undefined> {
     const doc = await this.syncState.findOne({ _id: id });
     return (doc as (T & { _id: string }) | null) ?? undefined;

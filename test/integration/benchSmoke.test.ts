@@ -20,7 +20,14 @@ const HEADLINE: Record<(typeof SCENARIOS)[number], string[]> = {
     'serverStartsPerSecond',
   ],
   reconcile: ['searchRequests', 'seconds', 'usersApplied', 'completedRuns'],
-  memory: ['backfillPeakRssMiB_200', 'backfillPeakRssMiB_400', 'lifetimePeakRssMiB_400', 'backfillPeakGrowth'],
+  memory: [
+    'backfillPeakRssMiB_200',
+    'backfillPeakRssMiB_400',
+    'lifetimePeakRssMiB_400',
+    'backfillPeakRssMiB_capped_400',
+    'backfillPeakGrowth',
+    'backfillPeakGrowthDefaultHeap',
+  ],
 };
 
 function runBench(args: string[]): Promise<{ code: number | null; output: string }> {

@@ -120,6 +120,31 @@ describe('deletion sweep', () => {
     expect(state?.lastSweepRefused?.reason).toMatch(/nothing was deleted/);
   });
 
+  it('drops event records older than the retention, keeps newer ones, and reports how many went', async () => {
+    stack = await startStack({ emulator: { seed: 34, userCount: 30, testUserCount: 0 } });
+    await stack.startWorker({ eventRetentionMs: 3_600_000 });
+    await backfill(stack);
+    const now = Date.now();
+    const record = (id: string, receivedAt: number) =>
+      stack!.store.recordEvent(
+        id,
+        { action: 'UserModified', userId: 'U1', occurredAt: null, outcome: 'applied', appliedAt: receivedAt },
+        receivedAt,
+      );
+    for (let i = 0; i < 5; i++) await record(`old-${i}`, now - 2 * 3_600_000 - i);
+    for (let i = 0; i < 3; i++) await record(`new-${i}`, now - 60_000 - i);
+    const result = await reconcile(stack, { mode: 'full' });
+    expect(result.eventsPruned).toBe(5);
+    const left = await stack.store.events.find({}, { projection: { _id: 1 } }).toArray();
+    expect(left.map((r) => r._id).sort()).toEqual(['new-0', 'new-1', 'new-2']);
+    const state = await stack.store.getState<{ lastSweep?: { eventsPruned?: number } }>(RECONCILE_STATE_ID);
+    expect(state?.lastSweep?.eventsPruned).toBe(5);
+    // An incremental run does no housekeeping.
+    await record('old-late', now - 3 * 3_600_000);
+    expect((await reconcile(stack)).eventsPruned).toBeUndefined();
+    expect(await stack.store.events.countDocuments({ _id: 'old-late' })).toBe(1);
+  });
+
   it('restores a user wrongly marked deleted once it is seen again', async () => {
     stack = await startStack({ emulator: { seed: 33, userCount: 50, testUserCount: 0 } });
     await stack.startWorker();

@@ -46,6 +46,13 @@ describe('loadConfig defaults', () => {
     expect(config.webhook.port).toBe(8080);
     expect(config.temporal.namespace).toBe('prod');
   });
+
+  it('keeps event records 30 days unless told otherwise; 0 keeps them forever', () => {
+    expect(loadConfig({}).reconcile.eventRetentionMs).toBe(30 * 86_400_000);
+    expect(loadConfig({ EVENTS_RETENTION: '7d' }).reconcile.eventRetentionMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ EVENTS_RETENTION: '0' }).reconcile.eventRetentionMs).toBe(0);
+    expect(configError({ EVENTS_RETENTION: 'a month' }).message).toContain('EVENTS_RETENTION');
+  });
 });
 
 describe('loadConfig rejects bad values', () => {
