@@ -61,8 +61,8 @@ export async function backfillScenario(ctx: ScenarioContext): Promise<ScenarioRe
       ]),
     },
     notes: [
-      'Product: the backfillUsers workflow from start to result (keyset pages of 100, one Descope search per activity, the one write path, progress mirrored to sync_state after every page).',
-      'Raw: the same SDK wrapper paging by offset, insertMany of the users as returned, no Temporal; its time split below shows what the servers themselves cost.',
+      'Product: the backfillUsers workflow from start to result (keyset pages of 100 over up to 8 creation-time lanes at once, one Descope search per activity, the one write path, progress mirrored to sync_state with each page).',
+      "Raw: the same SDK wrapper paging by offset, one page at a time, insertMany of the same stored documents the product writes (Descope fields plus _sync), no Temporal; its time split below shows what the servers themselves cost. The product's per-page stages overlap (8 pages in flight), so they add up to more than its wall time per page (totalMs).",
     ],
     details: {
       users,
