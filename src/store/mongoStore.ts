@@ -1,6 +1,6 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { installDriverGuard } from './driverGuard';
-import { DUPLICATE_KEY, writeUserObservations } from './writeUsers';
+import { isDuplicateKey, writeUserObservations } from './writeUsers';
 import { fromUserDocument } from './userDocument';
 import {
   META,
@@ -87,7 +87,7 @@ export class MongoStore {
     try {
       await this.events.insertOne({ _id: eventId, ...fields, receivedAt });
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       await this.events.updateOne({ _id: eventId }, { $set: fields });
     }
   }

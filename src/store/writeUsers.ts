@@ -2,7 +2,12 @@ import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type 
 import { toUserDocument } from './userDocument';
 import { META, type UserDocument, type UserObservation, type WriteResult, type WriteSource } from './types';
 
-export const DUPLICATE_KEY = 11000;
+const DUPLICATE_KEY = 11000;
+
+/** True for MongoDB's duplicate-key error (E11000): the document is stored already. */
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number } | null)?.code === DUPLICATE_KEY;
+}
 const M = META;
 
 type Snapshot = Extract<UserObservation, { kind: 'snapshot' }>;
@@ -162,7 +167,7 @@ async function upsertSettled(run: () => Promise<unknown>): Promise<boolean> {
       await run();
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
   return false;
@@ -178,7 +183,7 @@ async function upsertSettled(run: () => Promise<unknown>): Promise<boolean> {
 function alreadyStored(error: unknown, documents: number): number[] {
   if (!(error instanceof MongoBulkWriteError)) throw error;
   const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+  if (writeErrors.length === 0 || writeErrors.some((e) => !isDuplicateKey(e))) throw error;
   if (error.insertedCount + writeErrors.length !== documents) throw error;
   return writeErrors.map((e) => e.index);
 }

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTotals, type ScanCarry } from '../../workflows/messages';
-import { pauseScan, progressOf, resumeScan, type ScanControl } from '../../workflows/scanLoop';
+import { freshCarry, pauseScan, progressOf, resumeScan, type ScanControl } from '../../workflows/scanLoop';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
+/** A scan started at T0 that has read `seen` users of an estimated `estimatedTotal`. */
 function carryAt(seen: number, estimatedTotal: number): ScanCarry {
-  return {
-    cursor: { field: 'createdTime', afterSecond: null, fromMs: 0, upperMs: T0, done: false },
-    pages: seen / 100,
-    requests: seen / 100,
-    totals: { ...emptyTotals(), seen, applied: seen },
-    estimatedTotal,
-    startedAtMs: T0,
-    runs: 1,
-  };
+  const carry = freshCarry('createdTime', 0, T0, T0);
+  return { ...carry, totals: { ...emptyTotals(), seen, applied: seen }, estimatedTotal, runs: 1 };
 }
+
+const running = (): ScanControl => ({ paused: false, stopRequested: false });
 
 describe('scan progress: rate and ETA count running time only', () => {
   it('a scan that never paused reports users over wall time', () => {
@@ -25,7 +21,7 @@ describe('scan progress: rate and ETA count running time only', () => {
 
   it('while paused the rate stays at its running pace and there is no ETA', () => {
     const carry = carryAt(1000, 3000);
-    const control: ScanControl = { paused: false, stopRequested: false };
+    const control = running();
     pauseScan(control, T0 + 10_000);
     const progress = progressOf(carry, 'paused', T0 + 3_610_000, control);
     expect(progress.state).toBe('paused');
@@ -35,7 +31,7 @@ describe('scan progress: rate and ETA count running time only', () => {
 
   it('after resuming, an hour paused is left out of the rate and the ETA; a second pause signal changes nothing', () => {
     const carry = carryAt(1000, 3000);
-    const control: ScanControl = { paused: false, stopRequested: false };
+    const control = running();
     pauseScan(control, T0 + 10_000);
     pauseScan(control, T0 + 1_000_000); // repeated signal: the pause still began at +10 s
     resumeScan(control, carry, T0 + 3_610_000);
@@ -49,7 +45,7 @@ describe('scan progress: rate and ETA count running time only', () => {
 
   it('time paused accumulates over several pauses and rides in the carry', () => {
     const carry = carryAt(600, 600);
-    const control: ScanControl = { paused: false, stopRequested: false };
+    const control = running();
     pauseScan(control, T0 + 1_000);
     resumeScan(control, carry, T0 + 5_000);
     pauseScan(control, T0 + 6_000);
