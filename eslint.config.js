@@ -35,7 +35,8 @@ export default tseslint.config(
               message: 'Workflows import only @temporalio/workflow.',
             },
             {
-              group: ['mongodb', 'express', '@descope/*', '../src/*', '../activities/*'],
+              // src/messages holds plain types and pure functions (no I/O): workflows may import its values.
+              group: ['mongodb', 'express', '@descope/*', '../src/*', '!../src/messages', '../activities/*'],
               allowTypeImports: true,
               message: 'Workflows import side-effect modules as types only.',
             },

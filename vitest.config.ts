@@ -18,6 +18,15 @@ export default defineConfig({
           globalSetup: ['test/fixtures/globalSetup.ts'],
         },
       },
+      {
+        // The same fixtures against the Temporal server run as a cluster on PostgreSQL (README, "Temporal cluster").
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          globalSetup: ['test/fixtures/clusterGlobalSetup.ts'],
+        },
+      },
     ],
   },
 });

@@ -1,47 +1,66 @@
-import { withDescopeFailures } from './failures';
 import { withHeartbeats } from './heartbeat';
+import { activitySignal } from './budget';
+import { createEventBatches } from './eventBatches';
+import { describeOutcome, type OutcomeCounts, type UserOutcome } from '../src/messages';
+import type { RateLimitGate } from './failures';
 import type { ActivityDeps } from './deps';
-import type { ApplyEventInput } from '../workflows/messages';
+import type { ApplyEventInput } from '../src/messages';
 
-export type ApplyOutcome = 'applied' | 'unchanged' | 'stale' | 'tombstoned';
+/** One chunk of one event's users. `event` carries no ids (a batch's ids travel once, in the chunks). */
+export interface ApplyUsersInput {
+  event: Omit<ApplyEventInput, 'userIds'>;
+  userIds: string[];
+  /** The event's only chunk: record the event when its users are written (saves an activity). */
+  record: boolean;
+}
 
 /**
- * Brings one user to its current state in Descope. The event only says WHICH user changed: its payload is
- * never trusted as state, since events arrive late, duplicated and out of order. Loading the user now and
- * writing through the ordering guard makes every delivery order converge to the same result.
+ * Brings the users an event names to their current state in Descope. The event only says WHICH users
+ * changed: its payload is never trusted as state, since events arrive late, duplicated and out of order.
+ * Reading the users now and writing through the ordering guard makes every delivery order converge. The
+ * reads of all concurrent applies of this process are batched (eventBatches.ts); an apply waits only for
+ * its own users, and stops waiting when its activity is cancelled.
  */
-export function applyActivities({ descope, store, metrics, gates, now = Date.now }: ActivityDeps) {
+export function applyActivities(deps: ActivityDeps, gates: { search: RateLimitGate; load: RateLimitGate }) {
+  const batches = createEventBatches(deps, gates);
   return {
-    applyUserEvent: (input: ApplyEventInput): Promise<ApplyOutcome> =>
+    applyUsers: (input: ApplyUsersInput): Promise<OutcomeCounts> =>
       withHeartbeats(async () => {
-        const observedAt = now();
-        const user = await withDescopeFailures(
-          () => descope.loadUser(input.userId),
-          () => metrics?.rateLimited.inc({ call: 'load' }),
-          gates?.load,
-        );
-        const result = await store.writeUsers(
-          [user ? { kind: 'snapshot', user, observedAt } : { kind: 'absent', userId: input.userId, observedAt }],
-          'event',
-        );
-        metrics?.recordWrite('event', result);
-        const outcome: ApplyOutcome =
-          result.tombstoned > 0
-            ? 'tombstoned'
-            : result.stale > 0
-              ? 'stale'
-              : result.applied > 0
-                ? 'applied'
-                : 'unchanged';
-        const appliedAt = now();
-        await store.recordEvent(
-          input.eventId,
-          { action: input.action, userId: input.userId, occurredAt: input.occurredMs ?? null, appliedAt, outcome },
-          input.receivedMs ?? observedAt,
-        );
-        if (input.receivedMs) metrics?.eventLag.observe({ from: 'received' }, (appliedAt - input.receivedMs) / 1000);
-        if (input.occurredMs) metrics?.eventLag.observe({ from: 'occurred' }, (appliedAt - input.occurredMs) / 1000);
-        return outcome;
+        const outcomes = await batches.apply(input.userIds, activitySignal());
+        const counts = tally(outcomes.values());
+        if (input.record) await recordApplied(deps, input.event, counts);
+        return counts;
       }),
+
+    /** Records a batch event applied over several chunks, with its counts per outcome. */
+    recordAppliedEvent: (input: { event: Omit<ApplyEventInput, 'userIds'>; counts: OutcomeCounts }) =>
+      recordApplied(deps, input.event, input.counts),
   };
+}
+
+function tally(outcomes: Iterable<UserOutcome>): OutcomeCounts {
+  const counts: OutcomeCounts = {};
+  for (const outcome of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The `events` record (received, applied, outcome), so lag from receipt and from `occurred` stays
+ * measurable however events are batched. A batch event also records `users` and `counts` per outcome.
+ */
+async function recordApplied(deps: ActivityDeps, event: ApplyUsersInput['event'], counts: OutcomeCounts) {
+  const appliedAt = (deps.now ?? Date.now)();
+  const users = Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
+  const fields = {
+    action: event.action,
+    userId: event.userId ?? null,
+    occurredAt: event.occurredMs ?? null,
+    appliedAt,
+    outcome: describeOutcome(counts),
+    ...(event.userId === undefined && { users, counts }),
+  };
+  await deps.store.recordEvent(event.eventId, fields, event.receivedMs ?? appliedAt);
+  const lag = deps.metrics?.eventLag;
+  if (event.receivedMs) lag?.observe({ from: 'received' }, (appliedAt - event.receivedMs) / 1000);
+  if (event.occurredMs) lag?.observe({ from: 'occurred' }, (appliedAt - event.occurredMs) / 1000);
 }

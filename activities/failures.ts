@@ -1,19 +1,26 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DescopeError, DescopeRateLimitError, NON_RETRYABLE_DESCOPE_ERRORS } from '../src/descope/errors';
+import { isRefusal, reasonOf } from '../src/store/refusals';
 
 /**
- * Runs a Descope-calling step and turns its failures into what Temporal should do: wait out a 429 for exactly
+ * Runs one Descope request and turns its failures into what Temporal should do: wait out a 429 for exactly
  * Retry-After (`nextRetryDelay` overrides the backoff), fail fast on bad credentials or a bad request, and let
  * everything else retry with the workflow's backoff.
+ *
+ * `fn` receives the time its request is sent (`sentAt`, from `now`), taken after any wait at the rate-limit
+ * gate: an observation is stamped with it, because the write rule orders observations by that time and a read
+ * that queued behind a 429 for a minute must not pass for an older one. (The Descope client sends exactly one
+ * request per call: src/descope/api.ts keeps the SDK from resending.)
  */
 export async function withDescopeFailures<T>(
-  fn: () => Promise<T>,
+  fn: (sentAt: number) => Promise<T>,
   onRateLimited?: () => void,
   gate?: RateLimitGate,
+  now: () => number = Date.now,
 ): Promise<T> {
   await gate?.pass();
   try {
-    return await fn();
+    return await fn(now());
   } catch (error) {
     if (error instanceof DescopeRateLimitError) {
       onRateLimited?.();
@@ -36,12 +43,15 @@ export async function withDescopeFailures<T>(
  * Descope blocks a project for Retry-After once it answers 429. One worker process reads several pages at
  * once (backfill lanes, event loads): after one of them is refused, the others wait out the same block here
  * instead of each drawing a 429 of its own. (Other worker processes learn of the block from their own first
- * 429; the task queue's rate limit keeps that rare.)
+ * 429; the task queue's rate limit keeps that rare.) `now` and `sleep` are injectable for tests.
  */
 export class RateLimitGate {
   private blockedUntil = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
 
   block(ms: number | undefined): void {
     if (ms !== undefined && ms > 0) this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
@@ -49,7 +59,24 @@ export class RateLimitGate {
 
   async pass(): Promise<void> {
     for (let wait = this.blockedUntil - this.now(); wait > 0; wait = this.blockedUntil - this.now()) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.sleep(wait);
     }
   }
 }
+
+/**
+ * Runs a MongoDB step and fails it for good when the server says the request can never succeed as it is
+ * (a refused value or size that is not one user's: those are recorded per user by the write path). Transient
+ * failures (network, server selection, not primary) are rethrown as they are and retried with backoff.
+ */
+export async function withStoreFailures<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    throw ApplicationFailure.create({ type: STORE_REFUSED, message: reasonOf(error).reason, nonRetryable: true });
+  }
+}
+
+/** The failure type of a MongoDB request the server refuses for good (listed as non-retryable). */
+export const STORE_REFUSED = 'StoreRefused';

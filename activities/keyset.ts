@@ -1,4 +1,4 @@
-import type { ScanCursor } from '../workflows/messages';
+import type { ScanCursor } from '../src/messages';
 import type { SearchRequest } from '../src/descope/api';
 import type { DescopeUser } from '../src/store/types';
 
@@ -42,6 +42,19 @@ function rangeOf(cursor: ScanCursor, fromKey: keyof SearchRequest, toKey: keyof 
   const from = cursor.afterSecond === null ? cursor.fromMs : cursor.afterSecond * 1000 + 999;
   // 0 means "no filter" to Descope; a cursor before the epoch has nothing to exclude anyway.
   return { [fromKey]: Math.max(from, 0), [toKey]: cursor.upperMs };
+}
+
+/**
+ * How many users a page lacks against Descope's own count for that request. Every request is one range (or
+ * one crowded second) at one offset, and `total` counts the whole of it, so a page must hold
+ * min(pageSize, total - offset) users. Fewer is a partial outage or a clamped limit, not the end of the range:
+ * the page must be read again, never taken as the last one. (Deletions between requests only lower the next
+ * request's total; a single reply is consistent with itself.)
+ */
+export function missingFromPage(cursor: ScanCursor, count: number, total: number, pageSize: number): number {
+  const offset = cursor.cluster ? cursor.cluster.page * pageSize : 0;
+  const expected = Math.min(pageSize, Math.max(total - offset, 0));
+  return Math.max(expected - count, 0);
 }
 
 export function advance(cursor: ScanCursor, users: DescopeUser[], total: number, pageSize: number): ScanCursor {

@@ -6,10 +6,9 @@ export function stateActivities({ store }: ActivityDeps) {
     async saveSyncState(id: string, fields: Record<string, unknown>): Promise<void> {
       await store.setState(id, fields);
     },
-    /** Sets the reconciliation watermark unless one exists: an older backfill never moves it back. */
-    async initWatermark(id: string, watermarkMs: number): Promise<void> {
-      const doc = await store.getState<{ watermarkMs?: number }>(id);
-      if (typeof doc?.watermarkMs !== 'number') await store.setState(id, { watermarkMs });
+    /** Raises a numeric field (the reconciliation watermark) atomically: concurrent runs never move it back. */
+    async raiseSyncState(id: string, field: string, value: number): Promise<void> {
+      await store.raiseState(id, field, value);
     },
     async loadSyncState(id: string): Promise<Record<string, unknown> | null> {
       const doc = await store.getState<Record<string, unknown>>(id);

@@ -1,7 +1,7 @@
-import { withDescopeFailures } from './failures';
+import { withDescopeFailures, withStoreFailures } from './failures';
 import { withHeartbeats } from './heartbeat';
-import { META } from '../src/store/types';
 import type { ActivityDeps } from './deps';
+import { HISTORY_STATE_ID } from '../src/store/historyRead';
 
 export interface AbsentUser {
   userId: string;
@@ -10,71 +10,92 @@ export interface AbsentUser {
 
 /**
  * The deletion sweep's second half. After a full scan has re-observed every user Descope returns, a stored
- * live user still observed before the sweep began was not returned: it is a candidate. Paging anomalies
- * must never delete a live user, so each candidate is confirmed absent by loading it by id.
+ * live user still observed before the sweep began was not returned: it is a candidate. Paging anomalies must
+ * never delete a live user, so each candidate is confirmed absent by id, in two steps of ONE request each
+ * (so each task queue's rate limit stays the Descope budget): a batch load on the load queue, then one search
+ * by `userIds` on the search queue for the ids the batch load omitted (Descope's batch load skips unknown ids
+ * silently, so an omission alone is not proof).
  */
-export function sweepActivities({ descope, store, metrics, gates, eventRetentionMs, now = Date.now }: ActivityDeps) {
+export function sweepActivities(deps: ActivityDeps) {
+  const { descope, store, metrics, gates, eventRetentionMs, historyRetentionMs, now = Date.now } = deps;
   return {
-    /** Housekeeping after a sweep: event records older than the retention (EVENTS_RETENTION) go. */
+    /**
+     * Housekeeping after a sweep: event records older than EVENTS_RETENTION go, and so do history versions
+     * that stopped being current longer ago than HISTORY_RETENTION (counted in `sync_state` `history`, so the
+     * workflow and its histories keep their shape). Returns the event records dropped.
+     */
     async pruneEventRecords(): Promise<number> {
+      if (historyRetentionMs) await pruneHistory(historyRetentionMs);
       if (!eventRetentionMs) return 0;
       return store.pruneEvents(now() - eventRetentionMs);
     },
 
-    async listSweepCandidates(input: { sweepStartedMs: number; afterId: string | null; limit: number }) {
-      const filter: Record<string, unknown> = {
-        [`${META}.deleted`]: false,
-        [`${META}.observedAt`]: { $lt: input.sweepStartedMs },
-      };
-      if (input.afterId !== null) filter._id = { $gt: input.afterId };
-      const docs = await store.users
-        .find(filter, { projection: { _id: 1 } })
-        .sort({ _id: 1 })
-        .limit(input.limit)
-        .toArray();
-      return docs.map((d) => d._id);
+    listSweepCandidates(input: { before: number; afterId: string | null; limit: number; includeTestUsers: boolean }) {
+      return store.listSweepCandidates(input);
     },
 
     async countLiveUsers(): Promise<number> {
       return (await store.countUsers()).live;
     },
 
-    /** Loads the candidates; writes the ones that exist (refreshing them) and returns the ones that do not. */
-    confirmAbsent: (userIds: string[]): Promise<AbsentUser[]> =>
+    /** One batch load of the candidates: writes the ones Descope returns, returns the ids it omitted. */
+    confirmAbsent: (userIds: string[]): Promise<string[]> =>
       withHeartbeats(async () => {
-        const observedAt = now();
-        const found = await withDescopeFailures(
-          () => descope.loadUsers(userIds),
+        const { found, sentAt } = await withDescopeFailures(
+          async (at) => ({ found: await descope.loadUsers(userIds), sentAt: at }),
           () => metrics?.rateLimited.inc({ call: 'load' }),
           gates?.load,
+          now,
         );
+        await writeFound(found, sentAt);
         const present = new Set(found.map((u) => u.userId));
-        await store.writeUsers(
-          found.map((user) => ({ kind: 'snapshot' as const, user, observedAt })),
-          'sweep',
+        return userIds.filter((id) => !present.has(id));
+      }),
+
+    /** One search by id (test users included) for what the batch load omitted: what it also lacks is absent. */
+    confirmMissing: (userIds: string[]): Promise<AbsentUser[]> =>
+      withHeartbeats(async () => {
+        const request = { userIds, withTestUser: true, limit: userIds.length, page: 0 };
+        const { page, sentAt } = await withDescopeFailures(
+          async (at) => ({ page: await descope.searchUsers(request), sentAt: at }),
+          () => metrics?.rateLimited.inc({ call: 'search' }),
+          gates?.search,
+          now,
         );
-        const absent: AbsentUser[] = [];
-        // A batch load that omits an id is not proof enough: ask for that user alone.
-        for (const userId of userIds.filter((id) => !present.has(id))) {
-          const at = now();
-          const user = await withDescopeFailures(
-            () => descope.loadUser(userId),
-            () => metrics?.rateLimited.inc({ call: 'load' }),
-            gates?.load,
-          );
-          if (user) await store.writeUsers([{ kind: 'snapshot', user, observedAt: at }], 'sweep');
-          else absent.push({ userId, observedAt: at });
-        }
-        return absent;
+        const wanted = new Set(userIds);
+        const found = page.users.filter((u) => wanted.has(u.userId));
+        await writeFound(found, sentAt);
+        const present = new Set(found.map((u) => u.userId));
+        return userIds.filter((id) => !present.has(id)).map((userId) => ({ userId, observedAt: sentAt }));
       }),
 
     async writeTombstones(users: AbsentUser[]): Promise<number> {
-      const result = await store.writeUsers(
-        users.map((u) => ({ kind: 'absent' as const, userId: u.userId, observedAt: u.observedAt })),
-        'sweep',
+      const result = await withStoreFailures(() =>
+        store.writeUsers(
+          users.map((u) => ({ kind: 'absent' as const, userId: u.userId, observedAt: u.observedAt })),
+          'sweep',
+        ),
       );
       metrics?.recordWrite('sweep', result);
       return result.tombstoned;
     },
   };
+
+  /** Stops well inside the activity's one-minute timeout; the next sweep goes on where this one stopped. */
+  async function pruneHistory(retentionMs: number): Promise<void> {
+    const beforeMs = now() - retentionMs;
+    const result = await store.pruneHistory(beforeMs, Date.now() + 30_000); // a real deadline, whatever `now` says
+    await store.setState(HISTORY_STATE_ID, { lastPrune: { at: new Date(now()), beforeMs, ...result } });
+  }
+
+  async function writeFound(found: Awaited<ReturnType<typeof descope.loadUsers>>, observedAt: number) {
+    if (found.length === 0) return;
+    const result = await withStoreFailures(() =>
+      store.writeUsers(
+        found.map((user) => ({ kind: 'snapshot' as const, user, observedAt })),
+        'sweep',
+      ),
+    );
+    metrics?.recordWrite('sweep', result);
+  }
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 
-export const SCENARIOS = ['backfill', 'ratelimit', 'webhook', 'reconcile', 'memory'] as const;
+export const SCENARIOS = ['backfill', 'ratelimit', 'webhook', 'reconcile', 'memory', 'history', 'revoke'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -17,6 +17,12 @@ export interface BenchOptions {
   changed: number;
   /** Backfill sizes whose worker peak RSS is compared. */
   memoryUsers: number[];
+  /** Stored users of the history scenario (it changes `changed` of them). */
+  historyUsers: number;
+  /** Deletions and disables timed per AUDIT_FEED_INTERVAL of the time-to-revoke scenario. */
+  revokeChanges: number;
+  /** AUDIT_FEED_INTERVAL values of the time-to-revoke scenario; `default` leaves it unset (1m). */
+  revokeIntervals: string[];
   /** Lanes of the product backfills (pages in flight); undefined: the product's default. */
   lanes?: number;
   runs: number;
@@ -35,6 +41,9 @@ export const DEFAULTS: BenchOptions = {
   events: 5000,
   changed: 100,
   memoryUsers: [20_000, 100_000],
+  historyUsers: 1000,
+  revokeChanges: 12,
+  revokeIntervals: ['default', '10s'],
   runs: 3,
   scenarios: [...SCENARIOS],
   out: join(import.meta.dirname, 'results'),
@@ -48,6 +57,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --events N            webhook events in all, shared out over 6 delivery sizes and concurrencies (default ${DEFAULTS.events})
   --changed N           users changed before each incremental reconciliation (default ${DEFAULTS.changed})
   --memory-users A,B    backfill sizes for the worker memory comparison (default ${DEFAULTS.memoryUsers.join(',')})
+  --history-users N     stored users of the history scenario, which changes --changed of them (default ${DEFAULTS.historyUsers})
+  --revoke-changes N    deletions and disables timed per feed interval in the revoke scenario (default ${DEFAULTS.revokeChanges})
+  --revoke-intervals L  AUDIT_FEED_INTERVAL values of the revoke scenario; default = unset (default ${DEFAULTS.revokeIntervals.join(',')})
   --lanes N             pages in flight in the product's backfills (default: the product's default)
   --runs N              repetitions of the backfill and reconcile scenarios; medians reported (default ${DEFAULTS.runs})
   --scenarios LIST      any of ${SCENARIOS.join(',')} (default all)
@@ -65,6 +77,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       events: { type: 'string' },
       changed: { type: 'string' },
       'memory-users': { type: 'string' },
+      'history-users': { type: 'string' },
+      'revoke-changes': { type: 'string' },
+      'revoke-intervals': { type: 'string' },
       runs: { type: 'string' },
       lanes: { type: 'string' },
       scenarios: { type: 'string' },
@@ -82,6 +97,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     memoryUsers: values['memory-users']
       ? values['memory-users'].split(',').map((v) => count(v, '--memory-users', 0))
       : DEFAULTS.memoryUsers,
+    historyUsers: count(values['history-users'], '--history-users', DEFAULTS.historyUsers),
+    revokeChanges: count(values['revoke-changes'], '--revoke-changes', DEFAULTS.revokeChanges),
+    revokeIntervals: values['revoke-intervals']
+      ? values['revoke-intervals'].split(',').map((v) => v.trim())
+      : DEFAULTS.revokeIntervals,
     runs: count(values.runs, '--runs', DEFAULTS.runs),
     ...(values.lanes === undefined ? {} : { lanes: count(values.lanes, '--lanes', 0) }),
     scenarios: values.scenarios ? scenarioList(values.scenarios) : DEFAULTS.scenarios,
@@ -119,7 +139,10 @@ export function reproduce(scenario: ScenarioName, options: BenchOptions): string
       `--runs ${options.runs}`,
     ],
     memory: [`--memory-users ${options.memoryUsers.join(',')}`],
+    history: [`--history-users ${options.historyUsers}`, `--changed ${options.changed}`],
+    revoke: [`--revoke-changes ${options.revokeChanges}`, `--revoke-intervals ${options.revokeIntervals.join(',')}`],
   };
-  const lanes = options.lanes === undefined || scenario === 'webhook' ? [] : [`--lanes ${options.lanes}`];
+  const lanes =
+    options.lanes === undefined || scenario === 'webhook' || scenario === 'revoke' ? [] : [`--lanes ${options.lanes}`];
   return ['npm run bench --', `--scenarios ${scenario}`, ...flags[scenario], ...lanes].join(' ');
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from './stats';
 
@@ -40,6 +40,15 @@ export async function spawnProduct(
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
+  // PRODUCT_LOG_DIR=<dir>: each product process's output also goes to <dir>/<command>-<pid>.log, to read after a run.
+  const logDir = process.env.PRODUCT_LOG_DIR;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    const log = createWriteStream(join(logDir, `${command}-${child.pid}.log`), { flags: 'a' });
+    child.stdout!.on('data', (chunk: Buffer) => log.write(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));
+    child.once('exit', (code, sig) => log.end(`\n[exited: code ${code}, signal ${sig}]\n`));
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
     let out = '';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point for the `descope-sync` CLI. The project runs its TypeScript sources through tsx's loader,
-// so there is no separate build step between a checkout and a working command.
+// The developer entry of the `descope-sync` CLI: it runs the TypeScript sources through tsx's loader (a dev
+// dependency), so a checkout needs no build step. Production runs `npm run build`'s dist/descope-sync.js.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -21,8 +21,9 @@ interface Documented {
 export function renderConfigTable(): string {
   const rows = Object.entries(settings as Record<string, Documented>).map(([name, s]) => [
     code(name),
-    s.default === undefined ? '' : s.secret ? '(secret)' : code(s.default),
-    cell(s.description),
+    // A secret setting's default is no secret (e.g. a local MongoDB); the value the environment gives it is.
+    s.default === undefined ? '' : code(s.default),
+    cell(s.secret ? `${s.description} Its value is secret: never logged.` : s.description),
   ]);
   const header = ['Variable', 'Default', 'Description'];
   const widths = header.map((_, i) => Math.max(3, ...[header, ...rows].map((row) => (row[i] ?? '').length)));

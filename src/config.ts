@@ -21,6 +21,17 @@ const duration = z.string().transform((value, ctx) => {
   return ms;
 });
 
+/** A retention: `keep` (or 0) keeps everything, otherwise a duration. */
+const retention = z.string().transform((value, ctx) => {
+  if (value.trim() === 'keep') return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected keep or a duration such as 90d, got "${value}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 interface Setting {
   schema: z.ZodType;
   default?: string;
@@ -53,6 +64,12 @@ export const settings = {
     description: 'Load-user requests per minute shared by all workers.',
   },
   DESCOPE_TIMEOUT: { schema: duration, default: '30s', description: 'Timeout of one Descope request.' },
+  INCLUDE_TEST_USERS: {
+    schema: bool,
+    default: 'false',
+    description:
+      'Sync Descope test users too: scans and events store them, sweeps delete them. When false none is stored.',
+  },
   MONGODB_URI: {
     schema: z.string().min(1),
     default: 'mongodb://127.0.0.1:27017',
@@ -149,13 +166,34 @@ export const settings = {
   SWEEP_MAX_DELETE_FRACTION: {
     schema: fraction,
     default: '0.1',
-    description: 'A sweep refuses to tombstone more than this fraction of stored users.',
+    description: 'A sweep refuses to tombstone more than this fraction of stored users (but see SWEEP_MIN_DELETE).',
+  },
+  SWEEP_MIN_DELETE: {
+    schema: z.coerce.number().int().min(0),
+    default: '10',
+    description: 'A sweep may always tombstone up to this many users, whatever the fraction (small projects).',
   },
   EVENTS_RETENTION: {
     schema: duration,
     default: '30d',
     description:
       'How long applied-event records stay in `events`; each deletion sweep drops older ones (0 keeps them).',
+  },
+  HISTORY_RETENTION: {
+    schema: retention,
+    default: 'keep',
+    description:
+      'How long superseded versions stay in `user_history`; each deletion sweep drops older ones (keep: all).',
+  },
+  AUDIT_FEED_INTERVAL: {
+    schema: duration,
+    default: '1m',
+    description: 'How often the audit feed reads Descope audit search for user changes (0 turns the feed off).',
+  },
+  AUDIT_FEED_OVERLAP: {
+    schema: duration,
+    default: '5m',
+    description: 'How far behind its cursor the audit feed re-reads, for records audit search indexes late.',
   },
   SCHEDULES_APPLY_ON_START: {
     schema: bool,
@@ -191,6 +229,7 @@ export interface Config {
     searchRpm: number;
     loadRpm: number;
     timeoutMs: number;
+    includeTestUsers: boolean;
   };
   mongo: { uri: string; db: string };
   temporal: { address: string; namespace: string; taskQueue: string };
@@ -217,9 +256,13 @@ export interface Config {
     overlapMs: number;
     fullSweepIntervalMs: number;
     maxDeleteFraction: number;
+    minDelete: number;
     eventRetentionMs: number;
+    /** 0: keep every version. */
+    historyRetentionMs: number;
     applySchedulesOnStart: boolean;
   };
+  auditFeed: { intervalMs: number; overlapMs: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   metricsPort: number;
   temporalMetricsPort: number;
@@ -251,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       searchRpm: v.DESCOPE_SEARCH_RPM,
       loadRpm: v.DESCOPE_LOAD_RPM,
       timeoutMs: v.DESCOPE_TIMEOUT,
+      includeTestUsers: v.INCLUDE_TEST_USERS,
     },
     mongo: { uri: v.MONGODB_URI, db: v.MONGODB_DB },
     temporal: { address: v.TEMPORAL_ADDRESS, namespace: v.TEMPORAL_NAMESPACE, taskQueue: v.TEMPORAL_TASK_QUEUE },
@@ -277,9 +321,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       overlapMs: v.RECONCILE_OVERLAP,
       fullSweepIntervalMs: v.FULL_SWEEP_INTERVAL,
       maxDeleteFraction: v.SWEEP_MAX_DELETE_FRACTION,
+      minDelete: v.SWEEP_MIN_DELETE,
       eventRetentionMs: v.EVENTS_RETENTION,
+      historyRetentionMs: v.HISTORY_RETENTION,
       applySchedulesOnStart: v.SCHEDULES_APPLY_ON_START,
     },
+    auditFeed: { intervalMs: v.AUDIT_FEED_INTERVAL, overlapMs: v.AUDIT_FEED_OVERLAP },
     logLevel: v.LOG_LEVEL,
     metricsPort: v.METRICS_PORT,
     temporalMetricsPort: v.TEMPORAL_METRICS_PORT,

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createDescopeApi, type DescopeApi } from './descope/api';
+import { createDescopeApi, type AuditApi, type DescopeApi } from './descope/api';
 import { MongoStore } from './store/mongoStore';
 import type { Config } from './config';
 
@@ -11,8 +11,14 @@ export interface DescopeTarget {
   baseUrl: string | undefined;
 }
 
+/** Bad usage or configuration: the command line or the environment must change. Exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** A dependency (Temporal, MongoDB) cannot be reached: the same command may work later. Exit code 3. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
 }
 
 export function descopeTarget(config: Config): DescopeTarget {
@@ -25,7 +31,7 @@ export function descopeTarget(config: Config): DescopeTarget {
   return { projectId, managementKey, baseUrl };
 }
 
-export function descopeApi(config: Config, target: DescopeTarget): DescopeApi {
+export function descopeApi(config: Config, target: DescopeTarget): DescopeApi & AuditApi {
   return createDescopeApi({ ...target, timeoutMs: config.descope.timeoutMs });
 }
 
@@ -35,7 +41,7 @@ export async function connectStore(config: Config): Promise<MongoStore> {
     await store.ensureIndexes();
     return store;
   } catch (error) {
-    throw new UsageError(
+    throw new UnavailableError(
       `Cannot reach MongoDB (MONGODB_URI, database ${config.mongo.db}): ${(error as Error).message}. Is the server running?`,
     );
   }
@@ -46,12 +52,19 @@ export async function connectClient(config: Config): Promise<Client> {
     const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5000 });
     return new Client({ connection, namespace: config.temporal.namespace });
   } catch (error) {
-    throw new UsageError(
+    throw new UnavailableError(
       `Cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${(error as Error).message}. Is the server running?`,
     );
   }
 }
 
-export function connectNative(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: config.temporal.address });
+/** The worker's connection to Temporal, failing as friendly as connectClient's. */
+export async function connectNative(config: Config): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ address: config.temporal.address });
+  } catch (error) {
+    throw new UnavailableError(
+      `Cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${(error as Error).message}. Is the server running?`,
+    );
+  }
 }

@@ -3,7 +3,7 @@ import {
   CancellationScope,
   continueAsNew,
   isCancellation,
-  patched,
+  log,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -15,119 +15,63 @@ import {
   resumeSignal,
   type BackfillInput,
   type ScanCarry,
+  type ScanProgress,
   type ScanResult,
   stateId,
 } from './messages';
-import { freshCarry, pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
+import {
+  carryPause,
+  clampPageSize,
+  controlFor,
+  describeFailure,
+  freshCarry,
+  pauseScan,
+  progressOf,
+  resumeScan,
+  scanState,
+  type ScanControl,
+} from './scanControl';
 import { DEFAULT_LANES, MAX_LANES, laneScan } from './laneScan';
 import { parseTime } from './time';
 import type { ScanPageInput } from '../activities/scan';
 
 /**
- * The initial load: every user created up to the moment it starts, paged by creation time, straight into
- * MongoDB. Pausable (signals), observable (query), cancellable after the current page, and it continues as
- * new with its cursor so history stays small however many users there are.
+ * The initial load: every user created up to the moment it starts, paged by creation time over several lanes,
+ * straight into MongoDB. Pausable (signals), observable (query), cancellable (pages already sent finish and
+ * count), and it continues as new with its lanes so history stays small however many users there are.
  */
 export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResult> {
-  const pageSize = clampPageSize(input.pageSize);
-  const lanes = laneCount(input.lanes);
+  const width = laneCount(input.lanes);
   const carry: ScanCarry = input.carry ?? newCarry(input);
   carry.runs += 1;
-  const control: ScanControl = { paused: false, stopRequested: false };
-  let state: 'running' | 'paused' | 'completed' | 'cancelled' = 'running';
-  setHandler(pauseSignal, () => {
-    pauseScan(control, Date.now());
-    state = 'paused';
-  });
-  setHandler(resumeSignal, () => {
-    resumeScan(control, carry, Date.now());
-    state = 'running';
-  });
-  setHandler(progressQuery, () => progressOf(carry, control.paused ? 'paused' : state, Date.now(), control));
+  const control = controlFor(carry);
+  let state: ScanProgress['state'] = 'running';
+  setHandler(pauseSignal, () => pauseScan(control, Date.now()));
+  setHandler(resumeSignal, () => resumeScan(control, carry, Date.now()));
+  setHandler(progressQuery, () => progressOf(carry, state, Date.now(), control));
 
-  const store = storeActivities();
-  const id = stateId('backfill', workflowInfo().workflowId);
-  const mirror = (fields: Record<string, unknown>) =>
-    CancellationScope.nonCancellable(() =>
-      store.saveSyncState(id, { workflowId: workflowInfo().workflowId, ...fields }),
-    );
-  if (carry.runs === 1)
-    await mirror({ state: 'running', startedAt: new Date(carry.startedAtMs), finishedAt: null, lastError: null });
-  // Since this patch the per-page status record rides on the next page's activity (one activity per page,
-  // not two); histories recorded before it replay the old way.
-  const foldMirror = patched(MIRROR_IN_SCAN_PAGE);
-  let pending: Record<string, unknown> | undefined;
-  // Each status record rides on one page only; with several pages in flight the record may briefly trail
-  // the newest page, and the flush before continue-as-new or completion leaves it exact.
-  const withPending = (args: ScanPageInput): ScanPageInput => {
-    if (!pending) return args;
-    const fields = { workflowId: workflowInfo().workflowId, ...pending };
-    pending = undefined;
-    return { ...args, mirror: { id, fields } };
-  };
-  const last: { fields?: Record<string, unknown> } = {};
-
+  const record = statusRecord(carry, control);
+  const fullRange = input.createdFrom === undefined && input.createdTo === undefined;
+  if (carry.runs === 1) await record.start(fullRange);
+  const search = searchActivities(workflowInfo().taskQueue);
   const options = {
-    pageSize,
+    pageSize: clampPageSize(input.pageSize),
     withTestUser: input.includeTestUsers ?? false,
     source: 'backfill' as const,
     control,
     pagesPerRun: input.pagesPerRun,
-    // A paused scan sends no page, so its status record is saved on its own.
-    onPause: foldMirror
-      ? async () => {
-          if (last.fields) await mirror({ ...last.fields, state: 'paused' });
-          pending = last.fields = undefined;
-        }
-      : undefined,
+    width,
+    onPause: () => record.save(),
   };
-  // The page in flight finishes even when the workflow is cancelled: "stop after the current page".
-  const search = {
-    scanPage: (args: ScanPageInput) =>
-      CancellationScope.nonCancellable(() =>
-        searchActivities(workflowInfo().taskQueue).scanPage(foldMirror ? withPending(args) : args),
-      ),
-  };
-  const onPage = async (c: ScanCarry) => {
-    const fields = { state: control.paused ? 'paused' : 'running', ...snapshot(c) };
-    if (foldMirror) pending = last.fields = fields;
-    else await mirror(fields);
-  };
-  // Since this patch pages are read over several creation-time lanes at once; histories recorded before it
-  // replay the single sequential loop.
-  const width = patched(BACKFILL_LANES) ? lanes : 1;
-
-  let outcome: 'done' | 'continue' | 'stopped';
-  try {
-    outcome = await CancellationScope.cancellable(() =>
-      width > 1 || carry.lanes
-        ? laneScan(carry, { ...options, width }, search, onPage)
-        : scanLoop(carry, options, search, onPage),
-    );
-  } catch (error) {
-    if (isCancellation(error)) {
-      await mirror({ state: 'cancelled', finishedAt: new Date(Date.now()), ...snapshot(carry) });
-      throw error;
-    }
-    await mirror({
-      state: 'failed',
-      lastError: error instanceof Error ? error.message : String(error),
-      ...snapshot(carry),
-    });
-    throw error;
-  }
+  const outcome = await CancellationScope.cancellable(() =>
+    laneScan(carry, options, { scanPage: (args) => search.scanPage(record.attach(args)) }, async () => record.trail()),
+  ).catch((error: unknown) => record.end(error, fullRange));
   if (outcome === 'continue') {
-    if (foldMirror && last.fields) await mirror(last.fields);
-    await continueAsNew<typeof backfillUsers>({ ...input, carry });
+    await record.save();
+    await continueAsNew<typeof backfillUsers>({ ...input, carry: carryPause(carry, control) });
   }
   state = 'completed';
-  const finishedAt = new Date(Date.now());
-  await mirror({ state: 'completed', finishedAt, ...snapshot(carry) });
-  // A full backfill read every user as it was at or after its start: reconciliation can begin from there
-  // instead of re-reading the whole project once.
-  if (input.createdFrom === undefined && input.createdTo === undefined) {
-    await store.initWatermark(RECONCILE_STATE_ID, carry.cursor.upperMs);
-  }
+  const finishedAt = await record.complete(fullRange);
   return {
     runs: carry.runs,
     pages: carry.pages,
@@ -136,6 +80,67 @@ export async function backfillUsers(input: BackfillInput = {}): Promise<ScanResu
     startedAt: new Date(carry.startedAtMs).toISOString(),
     finishedAt: finishedAt.toISOString(),
   };
+}
+
+/**
+ * The backfill's `sync_state` record. After each page it trails the carry; the next page's activity saves it
+ * (one activity per page, not two). It describes pages already written, so saving it with a later page is safe.
+ * With several pages in flight it may briefly trail the newest; a pause, continue-as-new or the end saves it.
+ */
+function statusRecord(carry: ScanCarry, control: ScanControl) {
+  const store = storeActivities();
+  const workflowId = workflowInfo().workflowId;
+  const id = stateId('backfill', workflowId);
+  let trailing = false;
+  const fields = (extra: Record<string, unknown> = {}) => ({
+    workflowId,
+    state: scanState({ ...control, inFlight: 0 }, 'running'),
+    ...snapshot(carry),
+    ...extra,
+  });
+  const save = (extra?: Record<string, unknown>) => {
+    trailing = false;
+    return CancellationScope.nonCancellable(() => store.saveSyncState(id, fields(extra)));
+  };
+  return {
+    save,
+    trail() {
+      trailing = true;
+    },
+    attach(args: ScanPageInput): ScanPageInput {
+      if (!trailing) return args;
+      trailing = false;
+      return { ...args, mirror: { id, fields: fields() } };
+    },
+    async start(fullRange: boolean) {
+      await save({ state: 'running', startedAt: new Date(carry.startedAtMs), finishedAt: null, lastError: null });
+      // One full read at a time: an incremental reconciliation with no watermark yet reads from here, not from 0.
+      if (fullRange) await markBackfill(carry.startedAtMs);
+    },
+    async complete(fullRange: boolean): Promise<Date> {
+      const finishedAt = new Date(Date.now());
+      await save({ state: 'completed', finishedAt });
+      // A full backfill read every user as it was at or after its start: reconciliation can begin from there.
+      if (fullRange) await store.raiseSyncState(RECONCILE_STATE_ID, 'watermarkMs', carry.cursor.upperMs);
+      return finishedAt;
+    },
+    /** Records why the scan ended early, and fails (or cancels) the workflow with the same error. */
+    async end(error: unknown, fullRange: boolean): Promise<never> {
+      const cancelled = isCancellation(error);
+      const reason = describeFailure(error);
+      if (!cancelled) log.error('backfill failed', { reason });
+      await save({ state: cancelled ? 'cancelled' : 'failed', finishedAt: new Date(Date.now()), lastError: reason });
+      // No longer reading: the next incremental reconciliation without a watermark reads everything itself.
+      if (fullRange) await markBackfill(null);
+      throw error;
+    },
+  };
+
+  function markBackfill(startedMs: number | null) {
+    return CancellationScope.nonCancellable(() =>
+      store.saveSyncState(RECONCILE_STATE_ID, { backfillStartedMs: startedMs }),
+    );
+  }
 }
 
 function newCarry(input: BackfillInput): ScanCarry {
@@ -158,9 +163,6 @@ function snapshot(carry: ScanCarry) {
   };
 }
 
-/** Patch id: pages read over several creation-time lanes at once (laneScan). */
-export const BACKFILL_LANES = 'backfill-lanes';
-
 /** The input's lanes: a whole number from 1 to MAX_LANES (a numeric string from the Web UI's form too). */
 export function laneCount(lanes: number | string | undefined): number {
   if (lanes === undefined || lanes === null) return DEFAULT_LANES;
@@ -172,12 +174,4 @@ export function laneCount(lanes: number | string | undefined): number {
     );
   }
   return n;
-}
-
-/** Patch id: the status record saved by the next scanPage instead of an activity of its own. */
-export const MIRROR_IN_SCAN_PAGE = 'backfill-mirror-in-scan-page';
-
-export function clampPageSize(pageSize: number | undefined): number {
-  if (pageSize === undefined || !Number.isFinite(pageSize)) return 100;
-  return Math.min(Math.max(Math.floor(pageSize), 1), 100);
 }

@@ -2,3 +2,5 @@
 export { backfillUsers } from './backfillUsers';
 export { applyAuditEvent } from './applyAuditEvent';
 export { reconcileUsers } from './reconcileUsers';
+export { intakeDelivery } from './intakeDelivery';
+export { auditFeed } from './auditFeed';

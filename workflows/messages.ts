@@ -1,4 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ScanCursor, WriteTotals } from '../src/messages';
+
+export { addTotals, emptyTotals, type ApplyEventInput, type ScanCursor, type WriteTotals } from '../src/messages';
 
 /**
  * Names shared by the workflows, the CLI, the webhook and the tests. Every string an operator types into the
@@ -8,6 +11,8 @@ export const WORKFLOW_TYPES = {
   backfill: 'backfillUsers',
   reconcile: 'reconcileUsers',
   applyEvent: 'applyAuditEvent',
+  intake: 'intakeDelivery',
+  auditFeed: 'auditFeed',
 } as const;
 
 export const pauseSignal = defineSignal('pause');
@@ -20,6 +25,10 @@ export const workflowIds = {
   sweepSchedule: (projectId: string) => `descope-sweep-${projectId}`,
   reconcileRun: (projectId: string, tag: string) => `descope-reconcile-${projectId}-${tag}`,
   event: (eventId: string) => `descope-event-${eventId}`,
+  /** One webhook delivery: `key` derives from its event ids. */
+  intake: (key: string) => `descope-intake-${key}`,
+  /** The audit-search feed: one long-running workflow per project. */
+  auditFeed: (projectId: string) => `descope-audit-feed-${projectId}`,
 };
 
 /** Task queues. Searches and loads get their own queues so Temporal can rate-limit them for all workers. */
@@ -28,41 +37,12 @@ export const taskQueues = {
   load: (base: string) => `${base}-load`,
 };
 
-/** A keyset position over a Descope time field. Times in seconds, bounds in ms, as Descope's API has them. */
-export interface ScanCursor {
-  field: 'createdTime' | 'modifiedTime';
-  /** Every user whose time field is at or before this second has been read. null: nothing read yet. */
-  afterSecond: number | null;
-  /** Lower bound (ms, exclusive) when afterSecond is null; 0 means none. */
-  fromMs: number;
-  /** Upper bound, epoch ms, inclusive. */
-  upperMs: number;
-  /** Offset paging inside one second that holds more users than a page (bulk imports); second null: the whole range. */
-  cluster?: {
-    second: number | null;
-    page: number;
-    total: number | null;
-    restarts: number;
-    /**
-     * Set on every slice of a cut second but its last: the page this slice stops before, where the next slice
-     * starts. A slice with it ends with its pages; the slice without it goes on past the second.
-     */
-    endPage?: number;
-  };
-  done: boolean;
-}
-
-export interface WriteTotals {
-  seen: number;
-  applied: number;
-  unchanged: number;
-  stale: number;
-  tombstoned: number;
-  inserted: number;
-}
-
 export interface ScanProgress {
-  state: 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+  /**
+   * `pausing`: a pause was asked for and pages already sent to Descope are still settling (pages not yet sent
+   * are withdrawn); `paused`: nothing is in flight, and nothing reaches Descope until resumed.
+   */
+  state: 'running' | 'pausing' | 'paused' | 'completed' | 'cancelled' | 'failed';
   pages: number;
   requests: number;
   totals: WriteTotals;
@@ -109,6 +89,10 @@ export interface ScanCarry {
   startedAtMs: number;
   /** Time spent paused since the scan started (absent before any pause): left out of its rate. */
   pausedMs?: number;
+  /** Paused when the run continued as new: the next run starts paused (a pause is never lost). */
+  paused?: boolean;
+  /** Workflow time the pause in force began. */
+  pausedSinceMs?: number;
   runs: number;
 }
 
@@ -134,6 +118,9 @@ export interface ReconcileInput {
   overlapMs?: number;
   /** The sweep refuses to tombstone more than this fraction of stored live users. Default 0.1. */
   maxDeleteFraction?: number;
+  /** ...unless they are at most this many: deleting up to `minDelete` users is always allowed. Default 10. */
+  minDelete?: number;
+  /** Read Descope test users, and sweep stored ones (INCLUDE_TEST_USERS). Default false. */
   includeTestUsers?: boolean;
   carry?: ScanCarry;
 }
@@ -147,34 +134,6 @@ export interface ReconcileResult extends ScanResult {
   eventsPruned?: number;
 }
 
-export interface ApplyEventInput {
-  eventId: string;
-  action: string;
-  userId: string;
-  occurredMs?: number | null;
-  receivedMs?: number;
-}
-
-export const emptyTotals = (): WriteTotals => ({
-  seen: 0,
-  applied: 0,
-  unchanged: 0,
-  stale: 0,
-  tombstoned: 0,
-  inserted: 0,
-});
-
-export function addTotals(a: WriteTotals, b: Partial<WriteTotals>): WriteTotals {
-  return {
-    seen: a.seen + (b.seen ?? 0),
-    applied: a.applied + (b.applied ?? 0),
-    unchanged: a.unchanged + (b.unchanged ?? 0),
-    stale: a.stale + (b.stale ?? 0),
-    tombstoned: a.tombstoned + (b.tombstoned ?? 0),
-    inserted: a.inserted + (b.inserted ?? 0),
-  };
-}
-
 /** The `sync_state` document a workflow mirrors its progress to: one per workflow id. */
 export function stateId(kind: string, workflowId: string): string {
   return `${kind}:${workflowId}`;
@@ -182,3 +141,36 @@ export function stateId(kind: string, workflowId: string): string {
 
 /** The `sync_state` document holding the reconciliation watermark and the last runs' figures. */
 export const RECONCILE_STATE_ID = 'reconcile';
+
+/** The `sync_state` document the audit feed mirrors its cursor and counts to (status, /metrics). */
+export const AUDIT_FEED_STATE_ID = 'auditFeed';
+
+/** What the worker may change on a running feed (AUDIT_FEED_INTERVAL, AUDIT_FEED_OVERLAP): sent as `settings`. */
+export interface AuditFeedSettings {
+  intervalMs: number;
+  overlapMs: number;
+}
+
+export const feedSettingsSignal = defineSignal<[AuditFeedSettings]>('settings');
+/** The feed answers `progress` like the backfill does, with its own shape. */
+export const feedProgressQuery = defineQuery<AuditFeedProgress>('progress');
+
+export interface AuditFeedProgress {
+  /** `catching-up`: reading a backlog of more than one page (after an outage or a pause). */
+  state: 'running' | 'catching-up' | 'paused';
+  /** Every user record that occurred at or before this time has been handed to an event workflow. */
+  cursor: string;
+  lagSeconds: number;
+  intervalMs: number;
+  overlapMs: number;
+  polls: number;
+  requests: number;
+  records: number;
+  /** Events handed to intakes (new to the feed; the intake still skips those a webhook already started). */
+  events: number;
+  intakes: number;
+  /** Full reconciliations started because the cursor was older than audit search reaches (30 days). */
+  fallbacks: number;
+  lastPollAt: string | null;
+  runs: number;
+}

@@ -1,5 +1,5 @@
-import { ApplicationFailure, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { loadActivities, searchActivities, storeActivities } from './activityProfiles';
+import { continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { searchActivities, storeActivities } from './activityProfiles';
 import {
   RECONCILE_STATE_ID,
   pauseSignal,
@@ -9,57 +9,66 @@ import {
   type ReconcileResult,
   type ScanCarry,
 } from './messages';
-import { freshCarry, pauseScan, progressOf, resumeScan, scanLoop, type ScanControl } from './scanLoop';
-import { clampPageSize } from './backfillUsers';
+import {
+  carryPause,
+  clampPageSize,
+  controlFor,
+  describeFailure,
+  freshCarry,
+  pauseScan,
+  progressOf,
+  resumeScan,
+} from './scanControl';
+import { laneScan } from './laneScan';
+import { sweepDeletions } from './sweepDeletions';
 
-const SWEEP_BATCH = 100;
-
-/** Patch id: a full sweep ends by dropping event records past their retention. */
-export const PRUNE_EVENTS = 'prune-events';
+/** Default re-read before the watermark (Descope's delay and clock skew); RECONCILE_OVERLAP sets it. */
+const DEFAULT_OVERLAP_MS = 600_000;
 
 /**
  * The safety net. Incremental: re-reads every user modified since the watermark (minus an overlap), so its
  * cost follows the number of changes, and counts how many the webhooks had missed. Full: re-reads every
  * user, then tombstones stored users Descope no longer has, each confirmed by id, behind a mass-deletion
- * guard. The watermark moves only after every page is written.
+ * guard. The watermark moves only after every page is written, and a page that fails (a short page Descope
+ * keeps sending, say) fails the run: the watermark never passes a page that was not read.
  */
-export async function reconcileUsers(input: ReconcileInput = {}): Promise<ReconcileResult> {
-  const mode = input.mode ?? 'incremental';
+export async function reconcileUsers(given: ReconcileInput = {}): Promise<ReconcileResult> {
+  const mode = given.mode ?? 'incremental';
   const store = storeActivities();
   const queue = workflowInfo().taskQueue;
-  const carry = input.carry ?? (await newCarry(input, mode, store));
+  const { input, carry } = given.carry ? { input: given, carry: given.carry } : await firstRun(given, mode, store);
   carry.runs += 1;
-  const control: ScanControl = { paused: false, stopRequested: false };
+  const control = controlFor(carry);
   setHandler(pauseSignal, () => pauseScan(control, Date.now()));
   setHandler(resumeSignal, () => resumeScan(control, carry, Date.now()));
-  setHandler(progressQuery, () => progressOf(carry, control.paused ? 'paused' : 'running', Date.now(), control));
+  setHandler(progressQuery, () => progressOf(carry, 'running', Date.now(), control));
 
-  const outcome = await scanLoop(
-    carry,
-    {
-      pageSize: clampPageSize(input.pageSize),
-      withTestUser: input.includeTestUsers ?? false,
-      source: mode === 'full' ? 'sweep' : 'reconcile',
-      control,
-    },
-    searchActivities(queue),
-    async () => {},
-  );
-  if (outcome === 'continue') await continueAsNew<typeof reconcileUsers>({ ...input, mode, carry });
+  const options = {
+    pageSize: clampPageSize(input.pageSize),
+    withTestUser: input.includeTestUsers ?? false,
+    source: mode === 'full' ? ('sweep' as const) : ('reconcile' as const),
+    control,
+    width: 1,
+  };
+  const outcome = await laneScan(carry, options, searchActivities(queue), async () => {}).catch((error: unknown) => {
+    log.error('reconciliation failed; the watermark stays where it was', { mode, reason: describeFailure(error) });
+    throw error;
+  });
+  if (outcome === 'continue')
+    await continueAsNew<typeof reconcileUsers>({ ...input, mode, carry: carryPause(carry, control) });
 
   let deleted = 0;
   let eventsPruned: number | undefined;
   if (mode === 'full') {
     deleted = await sweepDeletions(carry.startedAtMs, input, queue);
-    // Since this patch a sweep also drops event records past their retention; older histories replay without.
-    if (patched(PRUNE_EVENTS)) eventsPruned = await store.pruneEventRecords();
+    eventsPruned = await store.pruneEventRecords();
   }
 
   const finishedAt = new Date(Date.now());
   const drift = { current: carry.totals.unchanged + carry.totals.stale, stale: carry.totals.applied, deleted };
+  // Only a run over the whole window since the watermark may move it; the store raises it, never lowers it.
   const watermarkMs = input.fromMs === undefined ? carry.cursor.upperMs : null;
-  const previous = await store.loadSyncState(RECONCILE_STATE_ID);
-  const fields: Record<string, unknown> = {
+  await store.saveSyncState(RECONCILE_STATE_ID, {
     [`last${mode === 'full' ? 'Sweep' : 'Incremental'}`]: {
       finishedAt,
       drift,
@@ -68,10 +77,8 @@ export async function reconcileUsers(input: ReconcileInput = {}): Promise<Reconc
       workflowId: workflowInfo().workflowId,
       ...(eventsPruned === undefined ? {} : { eventsPruned }),
     },
-  };
-  // Only a run over the whole window since the watermark may move it, and never backwards.
-  if (watermarkMs !== null && watermarkMs > Number(previous?.watermarkMs ?? 0)) fields.watermarkMs = watermarkMs;
-  await store.saveSyncState(RECONCILE_STATE_ID, fields);
+  });
+  if (watermarkMs !== null) await store.raiseSyncState(RECONCILE_STATE_ID, 'watermarkMs', watermarkMs);
   return {
     mode,
     runs: carry.runs,
@@ -86,54 +93,38 @@ export async function reconcileUsers(input: ReconcileInput = {}): Promise<Reconc
   };
 }
 
-async function newCarry(
+/**
+ * Where the first run reads from. Full: everything. Incremental: since the watermark (minus the overlap).
+ * With no watermark yet, while the first full backfill runs (it records its start), from that start: the
+ * backfill reads everything older, so the project is not read twice at once. Such a run is a targeted one
+ * (`fromMs` set, carried across continue-as-new): it leaves the watermark to the backfill, whose completion
+ * sets it, so a backfill that then fails cannot leave a watermark over users nobody read.
+ */
+async function firstRun(
   input: ReconcileInput,
   mode: 'incremental' | 'full',
   store: ReturnType<typeof storeActivities>,
-): Promise<ScanCarry> {
+): Promise<{ input: ReconcileInput; carry: ScanCarry }> {
   const startedAtMs = Date.now();
-  let fromMs = 0;
-  if (mode === 'incremental') {
-    const state = await store.loadSyncState(RECONCILE_STATE_ID);
-    const watermark = input.fromMs ?? (typeof state?.watermarkMs === 'number' ? state.watermarkMs : undefined);
-    // No watermark yet: read everything once; afterwards each run reads only what changed.
-    // Descope stamps modifiedTime in whole seconds and `from` is exclusive: start 1 ms before the second that
-    // holds (watermark - overlap), or a change later in the watermark's own second would be lost.
-    fromMs =
-      watermark === undefined
-        ? 0
-        : Math.max(Math.floor((watermark - (input.overlapMs ?? 600_000)) / 1000) * 1000 - 1, 1);
-  }
-  return freshCarry(mode === 'full' ? 'createdTime' : 'modifiedTime', fromMs, startedAtMs, startedAtMs);
+  if (mode === 'full') return { input, carry: freshCarry('createdTime', 0, startedAtMs, startedAtMs) };
+  const since = (timeMs: number) => freshCarry('modifiedTime', fromBefore(timeMs, input), startedAtMs, startedAtMs);
+  if (input.fromMs !== undefined) return { input, carry: since(input.fromMs) };
+  const state = await store.loadSyncState(RECONCILE_STATE_ID);
+  const watermark = numberOr(state?.watermarkMs);
+  if (watermark !== undefined) return { input, carry: since(watermark) };
+  const backfillStart = numberOr(state?.backfillStartedMs);
+  if (backfillStart !== undefined) return { input: { ...input, fromMs: backfillStart }, carry: since(backfillStart) };
+  return { input, carry: freshCarry('modifiedTime', 0, startedAtMs, startedAtMs) };
 }
 
-/** Tombstones stored users the full scan did not see and that Descope confirms absent by id. */
-async function sweepDeletions(sweepStartedMs: number, input: ReconcileInput, queue: string): Promise<number> {
-  const store = storeActivities();
-  const load = loadActivities(queue);
-  const live = await store.countLiveUsers();
-  const limit = Math.floor(live * (input.maxDeleteFraction ?? 0.1));
-  const guard = async (count: number, what: string) => {
-    if (input.force || count <= limit) return;
-    const reason = `Mass-deletion guard: ${count} ${what} of ${live} stored users exceeds the limit of ${limit}; nothing was deleted. If Descope really lost these users, run the sweep again with force.`;
-    await store.saveSyncState(RECONCILE_STATE_ID, { lastSweepRefused: { at: new Date(Date.now()), reason } });
-    throw ApplicationFailure.nonRetryable(reason, 'MassDeletionGuard');
-  };
-  const absent: { userId: string; observedAt: number }[] = [];
-  let afterId: string | null = null;
-  let candidates = 0;
-  for (;;) {
-    const ids: string[] = await store.listSweepCandidates({ sweepStartedMs, afterId, limit: SWEEP_BATCH });
-    if (ids.length === 0) break;
-    candidates += ids.length;
-    // A scan that saw far fewer users than are stored (an outage returning empty pages) stops here,
-    // before spending one load per stored user.
-    await guard(candidates, 'unseen users');
-    absent.push(...(await load.confirmAbsent(ids)));
-    afterId = ids[ids.length - 1] ?? null;
-  }
-  await guard(absent.length, 'confirmed deletions');
-  let tombstoned = 0;
-  for (let i = 0; i < absent.length; i += 500) tombstoned += await store.writeTombstones(absent.slice(i, i + 500));
-  return tombstoned;
+/**
+ * Descope stamps modifiedTime in whole seconds and `from` is exclusive: start 1 ms before the second that
+ * holds (time - overlap), or a change later in that second would be lost.
+ */
+function fromBefore(timeMs: number, input: ReconcileInput): number {
+  return Math.max(Math.floor((timeMs - (input.overlapMs ?? DEFAULT_OVERLAP_MS)) / 1000) * 1000 - 1, 1);
+}
+
+function numberOr(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
 }

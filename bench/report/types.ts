@@ -15,4 +15,4 @@ export interface BenchReport {
 }
 
 export const FERRETDB_CAVEAT =
-  'MongoDB here is FerretDB v1 on SQLite, which uses no index for updates or finds other than by _id alone: every update of a stored user scans the whole users collection. Inserts are cheap, so backfills measure well; scenarios that update stored users (reconcile, modified-user events) are bound by those scans. Run with MONGODB_URI pointing at a real MongoDB to remove this.';
+  'MongoDB here is FerretDB v1 on SQLite, which pushes only a filter that is exactly { _id } down to SQLite (and even that scans the table) and decodes every stored document for any other filter. Inserts are cheap, so backfills measure well; scenarios that update stored users (reconcile, modified-user events) pay a scan per changed user (src/store/serverLimits.ts). Run with MONGODB_URI pointing at a real MongoDB to remove this.';

@@ -1,3 +1,4 @@
+import { DEFAULT_LANES } from '../../workflows/laneScan';
 import { reproduce } from '../options';
 import { startRig, type Rig } from '../rig';
 import { median, round } from '../stats';
@@ -18,7 +19,10 @@ export async function backfillScenario(ctx: ScenarioContext): Promise<ScenarioRe
   const raw: RawMeasure[] = [];
   try {
     for (let r = 0; r < runs; r++) {
-      const steps = [() => measureProduct(rig, users, ctx.options.lanes), () => measureRaw(rig, users)];
+      const steps = [
+        () => measureProduct(rig, users, ctx.options.lanes),
+        () => measureRaw(rig, users, ctx.options.lanes ?? DEFAULT_LANES),
+      ];
       for (const step of r % 2 === 0 ? steps : steps.reverse()) {
         const m = await step();
         if ('searchMs' in m) raw.push(m);
@@ -62,7 +66,7 @@ export async function backfillScenario(ctx: ScenarioContext): Promise<ScenarioRe
     },
     notes: [
       'Product: the backfillUsers workflow from start to result (keyset pages of 100 over up to 8 creation-time lanes at once, one Descope search per activity, the one write path, progress mirrored to sync_state with each page).',
-      "Raw: the same SDK wrapper paging by offset, one page at a time, insertMany of the same stored documents the product writes (Descope fields plus _sync), no Temporal; its time split below shows what the servers themselves cost. The product's per-page stages overlap (8 pages in flight), so they add up to more than its wall time per page (totalMs).",
+      "Raw: the same SDK wrapper paging by offset with as many pages in flight as the product's lanes (8 by default), insertMany of the same stored documents the product writes (Descope fields plus _sync) and of their first user_history versions, no Temporal; its time split below shows what the servers themselves cost. Both sides' per-page stages overlap, so they add up to more than the wall time per page (totalMs).",
     ],
     details: {
       users,
@@ -86,10 +90,10 @@ async function measureProduct(rig: Rig, users: number, lanes: number | undefined
   }
 }
 
-async function measureRaw(rig: Rig, users: number): Promise<RawMeasure> {
+async function measureRaw(rig: Rig, users: number, concurrency: number): Promise<RawMeasure> {
   const run = await rig.openRun({ worker: false });
   try {
-    const m = await rawBackfill(rig, run);
+    const m = await rawBackfill(rig, run, concurrency);
     if (m.users !== users) throw new Error(`the raw loop wrote ${m.users} of ${users} users`);
     return m;
   } finally {

@@ -6,17 +6,26 @@ import { randomUUID } from 'node:crypto';
 import { elapsed } from '../stats';
 import { startDeployment } from '../webhookServer';
 import { applied, deliver, type DeliveryPlan } from './webhookDeliveries';
+import { batchEventCost, descopeRequests, oneActivityCeiling, type BatchEventCost } from './webhookBatches';
 
 const SIZES = [1, 100];
-const CONCURRENCY = [1, 4, 16];
-/** The issue's targets. */
+/** BENCH_WEBHOOK_CONCURRENCY=16 measures only the issue's target level (a quicker run on a busy machine). */
+const CONCURRENCY = (process.env.BENCH_WEBHOOK_CONCURRENCY ?? '1,4,16').split(',').map(Number);
+/** The issue's targets (issue 15): ack p99 of 1-event and of 100-event deliveries, both 16 in flight. */
 const SINGLE_ACK_P99_MS = 50;
-const BATCH_ACK_P99_MS = 1000;
+const BATCH_ACK_P99_MS = 250;
+const TARGET_CONCURRENCY = 16;
 const ACKS_PER_SECOND = 500;
 const LAG_P99_MS = 2000;
+/** The issue's lag target holds at 5 single-user events a second, sustained (about the most Descope's API limits let a project produce). */
+const STEADY_PER_SECOND = 5;
+const STEADY_EVENTS = 300;
+/** Applies per second against the same server's rate for a one-activity workflow (issue 15). */
+const CEILING_RATIO = 0.8;
 
 interface Combination {
   size: number;
+  events: number;
   concurrency: number;
   acksPerSecond: number;
   ackP50Ms: number;
@@ -28,6 +37,8 @@ interface Combination {
   lagOccurredP99Ms: number;
   refusals: number;
   failures: number;
+  /** Descope requests (batch loads, loads, searches) per event applied. */
+  descopeRequestsPerEvent: number;
 }
 
 /**
@@ -41,22 +52,55 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
   const rig = await startRig(ctx.servers, { seed: 3, userCount: 0, testUserCount: 0 });
   const combos: Combination[] = [];
   let ceiling: Ceiling;
+  let steady: Combination;
+  let batch: BatchEventCost;
+  let modified: BatchEventCost;
+  let oneActivity: number;
   try {
     ceiling = await serverCeiling(rig);
     ctx.log(`  Temporal alone: ${ceiling.startsPerSecond} starts/s, one at a time p99 ${ceiling.startP99Ms} ms`);
     for (const size of SIZES) {
       for (const concurrency of CONCURRENCY) {
+        // At least two rounds of `concurrency` full deliveries, so the ack percentiles are of deliveries that
+        // really had that many in flight (100-event deliveries at 16: 3,200 events), when the run is asked for
+        // that many events in all; a smaller run (the smoke test) keeps its size.
+        const rounds = size * concurrency * 2;
         const plan: DeliveryPlan = {
           prefix: `s${size}c${concurrency}`,
-          events,
-          size: Math.min(size, events),
+          events: total >= rounds ? Math.max(events, rounds) : events,
+          size,
           concurrency,
         };
         const c = await measure(rig, plan, ctx);
         combos.push(c);
-        ctx.log(`  ${size}/delivery c=${concurrency}: ${c.acksPerSecond} acks/s, lag p50 ${c.lagReceivedP50Ms} ms`);
+        ctx.log(
+          `  ${size}/delivery c=${concurrency}: ${c.acksPerSecond} acks/s, ack p50 ${c.ackP50Ms} ms p99 ${c.ackP99Ms} ms, lag p50 ${c.lagReceivedP50Ms} ms`,
+        );
       }
     }
+    steady = await measure(
+      rig,
+      {
+        prefix: 'steady',
+        // A small run (the smoke test) keeps this part short too: 10 events, 2 s of posting.
+        events: Math.min(STEADY_EVENTS, Math.max(10, Math.floor(total / 16))),
+        size: 1,
+        concurrency: 1,
+        ratePerSecond: STEADY_PER_SECOND,
+      },
+      ctx,
+    );
+    ctx.log(
+      `  1/delivery at ${STEADY_PER_SECOND}/s sustained: ack p99 ${steady.ackP99Ms} ms, lag p50 ${steady.lagReceivedP50Ms} ms p99 ${steady.lagReceivedP99Ms} ms`,
+    );
+    batch = await batchEventCost(rig, ctx.servers, Math.min(5000, Math.max(100, total)));
+    ctx.log(`  UsersCreated of ${batch.users}: ${batch.seconds} s, ${batch.requests} Descope requests`);
+    modified = await batchEventCost(rig, ctx.servers, Math.min(1000, Math.max(100, total)), 'UsersModified');
+    ctx.log(
+      `  UsersModified of ${modified.users} stored: ${modified.seconds} s, ${modified.requests} Descope requests`,
+    );
+    oneActivity = await oneActivityCeiling(rig, ctx.servers, Math.min(500, Math.max(50, events)));
+    ctx.log(`  one-activity workflows: ${oneActivity}/s`);
   } finally {
     await rig.close();
   }
@@ -66,11 +110,17 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
   const light = combos[0]!;
   const burst = combos.at(-1)!;
   const batchAckP99 = Math.max(...combos.filter((c) => c.size > 1).map((c) => c.ackP99Ms));
+  const at16 = (size: number) => combos.find((c) => c.concurrency === TARGET_CONCURRENCY && c.size === size);
+  const singleAt16 = at16(1)?.ackP99Ms ?? Infinity;
+  const batchAt16 = at16(Math.max(...SIZES))?.ackP99Ms ?? Infinity;
+  const posted = combos.reduce((sum, c) => sum + c.events, 0);
   const acksBest = Math.max(...combos.map((c) => c.acksPerSecond));
   const lagWorst = Math.max(...combos.map((c) => c.lagReceivedP99Ms));
+  const appliedBest = Math.max(...combos.map((c) => c.appliedPerSecond));
+  const appliesToCeiling = round(appliedBest / oneActivity, 2);
   return {
     name: 'webhook',
-    title: `Webhook ingestion: ${events * combos.length} events, ${events} per delivery size and concurrency`,
+    title: `Webhook ingestion: ${posted} events, at least ${events} per delivery size and concurrency`,
     command: reproduce('webhook', ctx.options),
     figures: {
       singleAcksPerSecondBest: Math.max(...combos.filter((c) => c.size === 1).map((c) => c.acksPerSecond)),
@@ -83,20 +133,60 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
       refusedAttempts: refusals,
       failedDeliveries: failures,
       singleAckP99Ms: light.ackP99Ms,
+      singleAckP99MsAt16: singleAt16,
+      batchAckP99MsAt16: batchAt16,
       batchAckP99MsWorst: batchAckP99,
       acksPerSecondBest: acksBest,
       lagReceivedP99MsWorst: lagWorst,
+      steadyEventsPerSecond: STEADY_PER_SECOND,
+      steadyAckP99Ms: steady.ackP99Ms,
+      lagReceivedP50MsSteady: steady.lagReceivedP50Ms,
+      lagReceivedP99MsSteady: steady.lagReceivedP99Ms,
+      serverStartP99MsAt16: ceiling.startP99MsAt16,
       serverStartsPerSecond: ceiling.startsPerSecond,
       serverStartP50Ms: ceiling.startP50Ms,
       serverStartP99Ms: ceiling.startP99Ms,
       acksToServerCeiling: round(acksBest / ceiling.startsPerSecond, 2),
+      descopeRequestsPerEventBurst: burst.descopeRequestsPerEvent,
+      descopeRequestsPerEventLight: light.descopeRequestsPerEvent,
+      batchEventUsers: batch.users,
+      batchEventSeconds: batch.seconds,
+      batchEventRequests: batch.requests,
+      batchEventRequestsAllowed: batch.allowed,
+      modifiedEventUsers: modified.users,
+      modifiedEventSeconds: modified.seconds,
+      modifiedEventRequests: modified.requests,
+      oneActivityWorkflowsPerSecond: oneActivity,
+      appliedPerSecondBest: appliedBest,
+      appliesToOneActivityCeiling: appliesToCeiling,
     },
     targets: [
       { figure: 'failedDeliveries', goal: '= 0', met: failures === 0 },
-      { figure: 'singleAckP99Ms', goal: `≤ ${SINGLE_ACK_P99_MS}`, met: light.ackP99Ms <= SINGLE_ACK_P99_MS },
-      { figure: 'batchAckP99MsWorst', goal: `≤ ${BATCH_ACK_P99_MS}`, met: batchAckP99 <= BATCH_ACK_P99_MS },
+      { figure: 'singleAckP99MsAt16', goal: `≤ ${SINGLE_ACK_P99_MS}`, met: singleAt16 <= SINGLE_ACK_P99_MS },
+      { figure: 'batchAckP99MsAt16', goal: `≤ ${BATCH_ACK_P99_MS}`, met: batchAt16 <= BATCH_ACK_P99_MS },
       { figure: 'acksPerSecondBest', goal: `≥ ${ACKS_PER_SECOND}`, met: acksBest >= ACKS_PER_SECOND },
-      { figure: 'lagReceivedP99MsWorst', goal: `≤ ${LAG_P99_MS}`, met: lagWorst <= LAG_P99_MS },
+      {
+        figure: 'lagReceivedP99MsSteady',
+        goal: `≤ ${LAG_P99_MS} (${STEADY_PER_SECOND} events/s sustained)`,
+        met: steady.lagReceivedP99Ms <= LAG_P99_MS,
+      },
+      {
+        figure: 'batchEventRequests',
+        goal: `≤ ${batch.allowed} (⌈users/100⌉ + 2)`,
+        met: batch.requests <= batch.allowed,
+      },
+      { figure: 'batchEventSeconds', goal: '≤ 60', met: batch.seconds <= 60 },
+      {
+        figure: 'modifiedEventRequests',
+        goal: `≤ ${modified.allowed} (⌈users/100⌉ + 2)`,
+        met: modified.requests <= modified.allowed,
+      },
+      { figure: 'modifiedEventSeconds', goal: '≤ 60', met: modified.seconds <= 60 },
+      {
+        figure: 'appliesToOneActivityCeiling',
+        goal: `≥ ${CEILING_RATIO}`,
+        met: appliesToCeiling >= CEILING_RATIO,
+      },
     ],
     table: {
       columns: [
@@ -111,6 +201,7 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
         'from occurred p50 ms',
         'from occurred p99 ms',
         'refused attempts',
+        'Descope requests/event',
       ],
       rows: combos.map((c) => [
         c.size,
@@ -124,15 +215,21 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
         c.lagOccurredP50Ms,
         c.lagOccurredP99Ms,
         c.refusals,
+        c.descopeRequestsPerEvent,
       ]),
     },
     notes: [
-      'Each event is a UserCreated for a user created in the emulator just before it is posted; the apply workflow loads the user and writes it (an insert on the one write path).',
+      "Each event is a UserCreated for a user created in the emulator just before it is posted; its apply workflow hands the user to the worker's batcher, which reads the users of all concurrent applies 100 per Descope request and writes each request's users in one bulk write (inserts on the one write path). Descope requests/event counts batch loads, single loads and userIds searches, as the emulator saw them.",
+      `Batch event: one UsersCreated naming batchEventUsers new users, posted to the deployed webhook; seconds from posting to its events record, and its Descope requests (the issue's bound: ⌈users/100⌉ + 2).`,
+      `Modified batch: one UsersModified naming modifiedEventUsers users the copy already holds (each changed in the emulator first); the same measures. On FerretDB each changed user costs a replace that scans the stored users in SQLite (src/store/serverLimits.ts).`,
+      'One-activity ceiling (oneActivityWorkflowsPerSecond): applyAuditEvent workflows naming no users (one activity that reads nothing and records the event), started directly at 16 in flight and run by the same deployed worker; appliesToOneActivityCeiling is the best applied/s of the combinations over it.',
       'FerretDB: a UserModified of a stored user takes the update path, whose updateMany and find-by-$in scan the whole users collection on FerretDB (about 0.5-1 s per 1000 stored users on this machine); real MongoDB uses the _id index.',
-      'acks/s: events acknowledged per second of posting. Lag: from receipt at the endpoint (events.receivedAt) or from `occurred` to the MongoDB write (events.appliedAt). Posting outruns applying at high concurrency, so lag there measures the backlog.',
+      'acks/s: events acknowledged per second of posting. Lag: from receipt at the endpoint (events.receivedAt) or from `occurred` to the MongoDB write (events.appliedAt). The combinations post as fast as answers come, which outruns applying: their lag measures the backlog of a flood (lagReceivedP99MsWorst), not the lag at a rate Descope produces.',
+      `Steady (lagReceivedP99MsSteady, steadyAckP99Ms): ${STEADY_EVENTS} one-event deliveries posted open-loop at ${STEADY_PER_SECOND} a second (a delivery starts every ${1000 / STEADY_PER_SECOND} ms whether or not earlier ones are answered), the issue's lag target's load.`,
+      "serverStartP99MsAt16: p99 of one workflow start from a plain client loop with 16 starts in flight, no HTTP and no worker: the Temporal server's own share of an acknowledgement at the concurrency of the ack targets.",
       'A refused delivery (503: Temporal did not take the workflow starts within WEBHOOK_START_TIMEOUT) is redelivered after 1 s, up to 5 attempts, as Descope would; its ack latency runs from the first attempt.',
       'Deployed as in production: the `webhook` and `worker` commands each run as their own process (the emulator and the posting client share the bench process). Combinations run one after another, each on a fresh database and fresh processes, and each waits until all its events are applied.',
-      'Temporal alone (serverStartsPerSecond, serverStartP50Ms/P99Ms): a plain client loop starting workflows, no HTTP and no worker, 200 one at a time then 1000 at 32 in flight. Every acknowledged event is one such start, so this is the ceiling for acks/s on this machine, as the raw loop is for the backfill.',
+      'Temporal alone (serverStartsPerSecond, serverStartP50Ms/P99Ms): a plain client loop starting workflows, no HTTP and no worker, 200 one at a time, 1000 at 32 in flight, then 1000 at 16 in flight. Every acknowledged DELIVERY is one such start (of its intake workflow, whatever its size), so this bounds deliveries/s on this machine; the intake then starts the event workflows as children, after the acknowledgement.',
     ],
     details: { events, combinations: combos },
   };
@@ -142,6 +239,7 @@ interface Ceiling {
   startsPerSecond: number;
   startP50Ms: number;
   startP99Ms: number;
+  startP99MsAt16: number;
 }
 
 /**
@@ -167,8 +265,21 @@ async function serverCeiling(rig: Rig): Promise<Ceiling> {
       while (next < total) await start(`par-${taskQueue}-${next++}`);
     }),
   );
+  const startsPerSecond = round(total / (elapsed(t0) / 1000));
+  const at16: number[] = [];
+  next = 0;
+  await Promise.all(
+    Array.from({ length: TARGET_CONCURRENCY }, async () => {
+      while (next < total) {
+        const t1 = performance.now();
+        await start(`c16-${taskQueue}-${next++}`);
+        at16.push(elapsed(t1));
+      }
+    }),
+  );
   return {
-    startsPerSecond: round(total / (elapsed(t0) / 1000)),
+    startsPerSecond,
+    startP99MsAt16: round(percentile(at16, 99), 1),
     startP50Ms: round(percentile(latencies, 50), 1),
     startP99Ms: round(percentile(latencies, 99), 1),
   };
@@ -179,9 +290,13 @@ async function measure(rig: Rig, plan: DeliveryPlan, ctx: ScenarioContext): Prom
   const run = await rig.openRun({ worker: false });
   const webhook = await startDeployment(rig, run, ctx.servers);
   try {
+    rig.emulator.counters.reset();
     const sent = await deliver(webhook, rig.emulator, plan);
     const times = await applied(run.store, plan, sent.acknowledged, Math.max(180_000, plan.events * 500));
-    return summarise(plan, sent, times);
+    return {
+      ...summarise(plan, sent, times),
+      descopeRequestsPerEvent: round(descopeRequests(rig.emulator) / plan.events, 3),
+    };
   } finally {
     await webhook.close();
     await run.close();
@@ -192,13 +307,14 @@ function summarise(
   plan: DeliveryPlan,
   sent: Awaited<ReturnType<typeof deliver>>,
   times: Awaited<ReturnType<typeof applied>>,
-): Combination {
+): Omit<Combination, 'descopeRequestsPerEvent'> {
   const fromReceived = times.map((t) => t.appliedAt - t.receivedAt);
   const fromOccurred = times.map((t) => t.appliedAt - t.occurredAt);
   const first = Math.min(...times.map((t) => t.receivedAt));
   const last = Math.max(...times.map((t) => t.appliedAt));
   return {
     size: plan.size,
+    events: plan.events,
     concurrency: plan.concurrency,
     acksPerSecond: round(sent.acknowledged / (sent.postingMs / 1000)),
     ackP50Ms: round(percentile(sent.ackMs, 50)),

@@ -9,6 +9,11 @@ export interface DeliveryPlan {
   events: number;
   size: number;
   concurrency: number;
+  /**
+   * Open loop: a delivery starts every 1/ratePerSecond s whether or not earlier ones are answered (as Descope
+   * sends), `concurrency` unused. Without it, `concurrency` lanes each post the next delivery once answered.
+   */
+  ratePerSecond?: number;
 }
 
 export interface DeliveryMeasure {
@@ -44,41 +49,51 @@ export async function deliver(
   const refusals: Record<string, number> = {};
   let acknowledged = 0;
   let failures = 0;
-  let next = 0;
-  const lane = async () => {
-    while (next < deliveries.length) {
-      const numbers = deliveries[next++]!;
-      const users = emulator.users.createMany(
-        numbers.map((n) => ({ email: `${plan.prefix}-${n}@bench.example`, name: `Bench ${plan.prefix} ${n}` })),
-      );
-      const occurred = Date.now();
-      const events = numbers.map((n, k) => ({
-        ID: `${plan.prefix}-${n}`,
-        action: 'UserCreated',
-        userId: users[k]!.userId,
-        occurred,
-        actorId: 'bench',
-      }));
-      const t0 = performance.now();
-      for (let attempt = 1; ; attempt++) {
-        const response = await webhook.post(plan.size === 1 ? events[0] : events);
-        await response.arrayBuffer();
-        if (response.status === 200) {
-          ackMs.push(elapsed(t0));
-          acknowledged += events.length;
-          break;
-        }
-        refusals[response.status] = (refusals[response.status] ?? 0) + 1;
-        if (attempt === ATTEMPTS) {
-          failures += 1;
-          break;
-        }
-        await sleep(REDELIVERY_DELAY_MS);
+  const post = async (numbers: number[]) => {
+    const users = emulator.users.createMany(
+      numbers.map((n) => ({ email: `${plan.prefix}-${n}@bench.example`, name: `Bench ${plan.prefix} ${n}` })),
+    );
+    const occurred = Date.now();
+    const events = numbers.map((n, k) => ({
+      ID: `${plan.prefix}-${n}`,
+      action: 'UserCreated',
+      userId: users[k]!.userId,
+      occurred,
+      actorId: 'bench',
+    }));
+    const t0 = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      const response = await webhook.post(plan.size === 1 ? events[0] : events);
+      await response.arrayBuffer();
+      if (response.status === 200) {
+        ackMs.push(elapsed(t0));
+        acknowledged += events.length;
+        return;
       }
+      refusals[response.status] = (refusals[response.status] ?? 0) + 1;
+      if (attempt === ATTEMPTS) {
+        failures += 1;
+        return;
+      }
+      await sleep(REDELIVERY_DELAY_MS);
     }
   };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: plan.concurrency }, lane));
+  if (plan.ratePerSecond) {
+    const intervalMs = 1000 / plan.ratePerSecond;
+    const posted: Promise<void>[] = [];
+    for (const [k, numbers] of deliveries.entries()) {
+      await sleep(Math.max(0, k * intervalMs - elapsed(t0)));
+      posted.push(post(numbers));
+    }
+    await Promise.all(posted);
+  } else {
+    let next = 0;
+    const lane = async () => {
+      while (next < deliveries.length) await post(deliveries[next++]!);
+    };
+    await Promise.all(Array.from({ length: plan.concurrency }, lane));
+  }
   return { ackMs, postingMs: elapsed(t0), acknowledged, refusals, failures };
 }
 

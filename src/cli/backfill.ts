@@ -11,13 +11,14 @@ import {
 import { connectClient, connectStore, UsageError } from '../runtime';
 import { ensureSearchAttributes, searchAttributesFor } from '../temporal/searchAttributes';
 import { parseFlags, print } from './args';
-import { renderProgress, writeProgress } from './progress';
+import { renderProgress, resultUnlessStopped, writeProgress } from './progress';
 import type { Command, CommandContext } from './commands';
 
 const HELP = `descope-sync backfill <start|pause|resume|cancel|status> [options]
 
   start    [--page-size N] [--lanes N] [--created-from T] [--created-to T] [--include-test-users] [--wait]
            --lanes: pages in flight at once over disjoint creation-time slices (1-16, default 8)
+           while one runs: attaches to it; with options, exits 1 (they would not apply)
   pause    stop sending requests to Descope after the current page
   resume   continue a paused backfill
   cancel   stop cleanly after the current page
@@ -80,7 +81,23 @@ async function start(ctx: CommandContext, argv: string[], client: Client): Promi
   if (values.lanes !== undefined) input.lanes = integerFlag('lanes', values.lanes, 1, 16);
   if (values['created-from']) input.createdFrom = values['created-from'];
   if (values['created-to']) input.createdTo = values['created-to'];
-  if (values['include-test-users']) input.includeTestUsers = true;
+  if (values['include-test-users'] || ctx.config.descope.includeTestUsers) input.includeTestUsers = true;
+  const running = await runningBackfill(client, workflowIds.backfill(ctx.target.projectId));
+  if (running) {
+    // One backfill per project: a second start attaches to the running one, which keeps its own options.
+    const given = ['page-size', 'lanes', 'created-from', 'created-to', 'include-test-users'].filter(
+      (flag) => values[flag as keyof typeof values] !== undefined,
+    );
+    const what = `A backfill is already running for this project (${running.workflowId}, started ${running.startTime.toISOString()})`;
+    if (given.length > 0) {
+      console.error(
+        `${what}; it keeps the options it started with, so ${given.map((f) => `--${f}`).join(', ')} would not apply. ` +
+          'Wait for it to finish, or stop it with `descope-sync backfill cancel`, then start again.',
+      );
+      return 1;
+    }
+    console.log(`${what}; attached to it (run ${running.runId}).`);
+  }
   const searchAttributes = await ensureSearchAttributes(client.connection as Connection, ctx.config.temporal.namespace);
   const handle = await client.workflow.start(WORKFLOW_TYPES.backfill, {
     taskQueue: ctx.config.temporal.taskQueue,
@@ -89,12 +106,29 @@ async function start(ctx: CommandContext, argv: string[], client: Client): Promi
     workflowIdConflictPolicy: 'USE_EXISTING',
     ...searchAttributesFor(searchAttributes, 'backfill', ctx.target.projectId),
   });
-  console.log(`Backfill ${handle.workflowId} running (run ${handle.firstExecutionRunId}).`);
+  if (!running) console.log(`Backfill ${handle.workflowId} running (run ${handle.firstExecutionRunId}).`);
   if (values.wait) {
-    const result = await handle.result();
+    const result = await resultUnlessStopped(
+      handle.result(),
+      ctx.signal,
+      handle.workflowId,
+      'descope-sync backfill status --watch',
+    );
+    if (!result) return 130;
     console.log(`Backfill completed: ${result.totals.seen} users read, ${result.pages} pages.`);
   }
   return 0;
+}
+
+/** The project's backfill when one is running; null when none is (never started, or finished). */
+async function runningBackfill(client: Client, workflowId: string) {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return description.status.name === 'RUNNING' ? description : null;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
 }
 
 async function status(ctx: CommandContext, argv: string[], client: Client): Promise<number> {

@@ -1,6 +1,7 @@
-import { emulatorHelp, runEmulatorCommand } from '../emulator/cli';
+import { emulatorHelp } from '../emulator/cliFlags';
 import { backfillCommand } from './backfill';
 import { devCommand } from './dev';
+import { historyCommand } from './history';
 import { reconcileCommand, replayCommand } from './reconcile';
 import { schedulesCommand } from './schedules';
 import { serversCommand } from './servers';
@@ -31,7 +32,7 @@ export const commands: Record<string, Command> = {
   dev: devCommand,
   worker: {
     summary: 'Run the Temporal worker (workflows, activities, schedules, /metrics).',
-    help: 'descope-sync worker\n\nRuns until SIGINT/SIGTERM. Configured by the environment (see README).',
+    help: 'descope-sync worker\n\nRuns until SIGINT/SIGTERM; /metrics and /healthz on METRICS_PORT. Configured by the environment (see README).',
     needsDescope: true,
     run: (ctx) => runWorker(ctx.config, ctx.target, ctx.logger, ctx.signal),
   },
@@ -48,6 +49,8 @@ export const commands: Record<string, Command> = {
     },
     needsConfig: false,
     run: async (ctx) => {
+      // Imported when run: the emulator is not part of the production build (scripts/build.ts).
+      const { runEmulatorCommand } = await import('../emulator/cli');
       await runEmulatorCommand(ctx.argv, { signal: ctx.signal });
     },
   },
@@ -57,6 +60,7 @@ export const commands: Record<string, Command> = {
   replay: replayCommand,
   schedules: schedulesCommand,
   status: statusCommand,
+  history: historyCommand,
 };
 
 export function usage(): string {

@@ -1,12 +1,16 @@
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { UsageError, descopeTarget } from '../runtime';
+import { UnavailableError, UsageError, descopeTarget } from '../runtime';
+import { withDemoDefaults } from './demoState';
 import { WebhookConfigError } from '../webhook';
 import { commands, usage } from './commands';
 
+/** How long a command gets to stop after the first SIGINT or SIGTERM. */
+const SHUTDOWN_GRACE_MS = 40_000;
+
 /**
  * `descope-sync <command>`: the one entry point. Exit codes: 0 done, 1 failed, 2 bad usage or configuration,
- * 130 interrupted.
+ * 3 a dependency (Temporal, MongoDB) unreachable, 130 interrupted.
  */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -30,10 +34,20 @@ async function main(argv: string[]): Promise<number> {
     if (interrupted) process.exit(130);
     interrupted = true;
     controller.abort();
+    // A shutdown that hangs (a library waiting on something that never comes) must not keep the process: after
+    // a grace period it exits as a second Ctrl-C would.
+    setTimeout(() => {
+      console.error(`descope-sync: still stopping after ${SHUTDOWN_GRACE_MS / 1000} s; exiting`);
+      process.exit(130);
+    }, SHUTDOWN_GRACE_MS).unref();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const config = command.needsConfig === false ? undefined : loadConfig();
+  // Every command but the demo itself reaches a running demo with nothing exported (see demoState.ts).
+  const { env, demo } = name === 'dev' ? { env: process.env, demo: undefined } : withDemoDefaults(process.env);
+  if (demo && command.needsConfig !== false)
+    console.error(`descope-sync: using the running demo (pid ${demo.pid}) for every setting not in the environment`);
+  const config = command.needsConfig === false ? undefined : loadConfig(env);
   const logger = createLogger(config?.logLevel ?? 'info', `descope-sync:${name}`);
   const target = command.needsDescope && config ? descopeTarget(config) : undefined;
   const code = await command.run({ argv: rest, config: config!, target: target!, logger, signal: controller.signal });
@@ -49,7 +63,9 @@ main(process.argv.slice(2)).then(
       error instanceof UsageError ||
       error instanceof WebhookConfigError ||
       (error instanceof Error && error.name === 'UsageError');
+    const unavailable =
+      error instanceof UnavailableError || (error instanceof Error && error.name === 'UnavailableError');
     console.error(`descope-sync: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(expected ? 2 : 1);
+    process.exit(unavailable ? 3 : expected ? 2 : 1);
   },
 );

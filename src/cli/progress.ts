@@ -16,3 +16,29 @@ export function writeProgress(line: string): void {
   if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line}`);
   else console.log(line);
 }
+
+/**
+ * A workflow's result, or undefined once `signal` aborts (Ctrl-C): the command stops waiting at once, saying
+ * that the workflow itself goes on and how to follow it.
+ */
+export async function resultUnlessStopped<T>(
+  result: Promise<T>,
+  signal: AbortSignal,
+  workflowId: string,
+  follow: string,
+): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort!: () => void;
+  const stopped = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const value = await Promise.race([result, stopped]);
+    if (signal.aborted) console.error(`Stopped waiting; ${workflowId} keeps running (follow it: ${follow}).`);
+    return value;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    result.catch(() => {}); // abandoned on Ctrl-C: its failure no longer concerns this command
+  }
+}

@@ -3,6 +3,7 @@ import { WORKFLOW_TYPES, workflowIds, type ReconcileInput, type ReconcileResult 
 import { connectClient, UsageError } from '../runtime';
 import { ensureSearchAttributes, searchAttributesFor } from '../temporal/searchAttributes';
 import { parseFlags, print } from './args';
+import { resultUnlessStopped } from './progress';
 import { parseDuration } from '../config';
 import type { Command } from './commands';
 
@@ -30,6 +31,8 @@ export const reconcileCommand: Command = {
         force: values.force ?? false,
         overlapMs: ctx.config.reconcile.overlapMs,
         maxDeleteFraction: ctx.config.reconcile.maxDeleteFraction,
+        minDelete: ctx.config.reconcile.minDelete,
+        includeTestUsers: ctx.config.descope.includeTestUsers,
       };
       const searchAttributes = await ensureSearchAttributes(
         client.connection as Connection,
@@ -45,7 +48,13 @@ export const reconcileCommand: Command = {
         console.log(`Started ${handle.workflowId}.`);
         return 0;
       }
-      const result = (await handle.result()) as ReconcileResult;
+      const result = (await resultUnlessStopped(
+        handle.result(),
+        ctx.signal,
+        handle.workflowId,
+        'the Temporal Web UI, or descope-sync status',
+      )) as ReconcileResult | undefined;
+      if (!result) return 130;
       print(values.json ?? false, result, () => summary(result));
       return 0;
     } finally {

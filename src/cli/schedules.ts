@@ -33,6 +33,8 @@ export const schedulesCommand: Command = {
             fullSweepIntervalMs: ctx.config.reconcile.fullSweepIntervalMs,
             overlapMs: ctx.config.reconcile.overlapMs,
             maxDeleteFraction: ctx.config.reconcile.maxDeleteFraction,
+            minDelete: ctx.config.reconcile.minDelete,
+            includeTestUsers: ctx.config.descope.includeTestUsers,
             searchAttributes: await ensureSearchAttributes(
               client.connection as Connection,
               ctx.config.temporal.namespace,

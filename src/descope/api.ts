@@ -27,6 +27,30 @@ export interface DescopeApi {
   loadUsers(userIds: string[]): Promise<DescopeUser[]>;
 }
 
+/** `POST /v1/mgmt/audit/search`: `from`/`to` epoch ms (`from` at most 30 days back), newest first. */
+export interface AuditSearchRequest {
+  from: number;
+  to: number;
+  actions: string[];
+  /** Records per page: Descope's maximum is 1,000. */
+  size: number;
+  /** 0-based page of `size` records. */
+  page: number;
+}
+
+/** An audit record as the SDK returns it: `occurred` parsed to epoch ms, `externalIds` renamed `loginIds`. */
+export type AuditRecord = Record<string, unknown> & { action?: unknown; occurred?: unknown; ID?: unknown };
+
+export interface AuditPage {
+  audits: AuditRecord[];
+  total: number;
+}
+
+/** Descope's audit search (10 requests a minute), read by the audit feed. */
+export interface AuditApi {
+  searchAudit(request: AuditSearchRequest): Promise<AuditPage>;
+}
+
 type Sdk = ReturnType<typeof DescopeClient>;
 interface SdkResult<T> {
   ok: boolean;
@@ -40,13 +64,12 @@ export function createDescopeApi(options: {
   managementKey: string;
   baseUrl?: string;
   timeoutMs: number;
-  onResponse?: (operation: string, status: number) => void;
-}): DescopeApi {
+}): DescopeApi & AuditApi {
   const sdk: Sdk = DescopeClient({
     projectId: options.projectId,
     managementKey: options.managementKey,
     baseUrl: options.baseUrl,
-    fetch: guardedFetch(options.timeoutMs, options.onResponse),
+    fetch: guardedFetch(options.timeoutMs),
     logger: { log: () => {}, debug: () => {}, warn: () => {}, error: () => {} },
   });
   const user = sdk.management.user;
@@ -66,6 +89,14 @@ export function createDescopeApi(options: {
       if (!res.ok && USER_NOT_FOUND_CODES.has(res.error?.errorCode ?? '')) return [];
       const data = unwrap(res, 'load users') as DescopeUser[] | { users?: DescopeUser[] };
       return Array.isArray(data) ? data : (data.users ?? []);
+    },
+    async searchAudit(request) {
+      // searchAll sends every option it is given (size and page too, which the SDK's type leaves out) and keeps
+      // each record's fields, ID included.
+      const options = request as Parameters<Sdk['management']['audit']['searchAll']>[0];
+      const res = (await call('audit search', () => sdk.management.audit.searchAll(options))) as SdkResult<AuditPage>;
+      const data = unwrap(res, 'audit search');
+      return { audits: data.audits ?? [], total: data.total ?? 0 };
     },
   };
 }
@@ -91,10 +122,18 @@ async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The SDK has no timeout, and parses every error body as JSON (a CDN's HTML 502 or plain-text 429 makes it
- * throw a SyntaxError). This fetch adds the timeout and classifies non-JSON error replies itself.
+ * Statuses the SDK (core-js-sdk) resends by itself, up to 3 times after 100 ms, 5 s and 5 s. Answering them
+ * with a throw here keeps the SDK from resending (it retries only on a returned response): one call is one
+ * request, stamped with the time it was sent, and Temporal's activity retry is the only retry.
  */
-function guardedFetch(timeoutMs: number, onResponse?: (operation: string, status: number) => void): typeof fetch {
+const SDK_RESENT_STATUSES = new Set([503, 520, 521, 522, 524, 530]);
+
+/**
+ * The SDK has no timeout, parses every error body as JSON (a CDN's HTML 502 or plain-text 429 makes it
+ * throw a SyntaxError) and resends some 5xx itself. This fetch adds the timeout, classifies non-JSON error
+ * replies itself and turns the resent statuses into a DescopeUnavailableError.
+ */
+function guardedFetch(timeoutMs: number): typeof fetch {
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const operation = new URL(url).pathname;
@@ -106,11 +145,19 @@ function guardedFetch(timeoutMs: number, onResponse?: (operation: string, status
         (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error as Error).message;
       throw new DescopeUnavailableError(`Descope ${operation} ${reason}`, undefined, undefined);
     }
-    onResponse?.(operation, response.status);
     const type = response.headers.get('content-type') ?? '';
-    if (!response.ok && !type.includes('json')) {
-      throw classifyHttpError(response.status, undefined, response.headers.get('retry-after'), operation);
+    if (!response.ok && (!type.includes('json') || SDK_RESENT_STATUSES.has(response.status))) {
+      const body = type.includes('json') ? await errorBody(response) : undefined;
+      throw classifyHttpError(response.status, body, response.headers.get('retry-after'), operation);
     }
     return response;
   };
+}
+
+async function errorBody(response: Response): Promise<SdkResult<never>['error']> {
+  try {
+    return (await response.json()) as SdkResult<never>['error'];
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { cacheDir } from './cache';
 import { goBuildOnce } from './goBuild';
-import { freePort, stopProcess } from './process';
+import { freePort, ownChild, stopProcess } from './process';
 
 const moduleDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/ferretdb');
 
@@ -37,9 +37,9 @@ export async function startFerretDb(options: {
 }): Promise<MongoWireServer> {
   const binary = await resolveFerretDb(options.log);
   const port = options.port ?? (await freePort());
-  const child = spawn(binary, ['-dir', options.dataDir, '-listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = ownChild(
+    spawn(binary, ['-dir', options.dataDir, '-listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const firstLine = await new Promise<string>((resolveLine, reject) => {

@@ -1,18 +1,48 @@
 import { join } from 'node:path';
 import { cacheDir } from './cache';
 import { resolveFerretDb, startFerretDb, type MongoWireServer } from './ferretdb';
+import { describePostgres, postgresListening, postgresTarget, type PostgresTarget } from './postgres';
 import { resolveTemporalCli, startTemporalServer, type TemporalServer } from './temporal';
+import { resolveTemporalClusterTools } from './temporalCluster';
 
 export { cacheDir } from './cache';
 export { startFerretDb, resolveFerretDb } from './ferretdb';
 export { startTemporalServer, resolveTemporalCli, SEARCH_ATTRIBUTES } from './temporal';
 export type { MongoWireServer } from './ferretdb';
 export type { TemporalServer } from './temporal';
+export { startTemporalCluster, resolveTemporalClusterTools, TEMPORAL_SERVER_VERSION } from './temporalCluster';
+export type { TemporalCluster } from './temporalCluster';
+export { postgresTarget, describePostgres } from './postgres';
+export type { PostgresTarget } from './postgres';
 
-/** Builds (once) whatever local servers this machine lacks, printing progress; used by `npm test` and `dev`. */
-export async function buildServers(options: { mongo: boolean }, log: (line: string) => void): Promise<void> {
+/**
+ * The PostgreSQL a Temporal cluster can use: TEMPORAL_POSTGRES_URL when set (unreachable, the cluster's start
+ * fails and says so), else the local default if something listens there; otherwise why there is none.
+ */
+export async function findClusterPostgres(
+  env: NodeJS.ProcessEnv = process.env,
+  localUrl?: string,
+): Promise<{ target: PostgresTarget; reason?: undefined } | { target?: undefined; reason: string }> {
+  const target = postgresTarget(env, localUrl);
+  if (env.TEMPORAL_POSTGRES_URL || (await postgresListening(target))) return { target };
+  return {
+    reason:
+      `no PostgreSQL answers at ${describePostgres(target)} and TEMPORAL_POSTGRES_URL is unset ` +
+      '(set it to postgres://user:password@host:5432/postgres to run Temporal as a cluster)',
+  };
+}
+
+/**
+ * Builds (once) whatever local servers this machine lacks, printing progress; used by `npm test` and `dev`.
+ * `cluster`: also the Temporal server and its SQL schema tool (the cluster tests run them on PostgreSQL).
+ */
+export async function buildServers(
+  options: { mongo: boolean; cluster?: boolean },
+  log: (line: string) => void,
+): Promise<void> {
   await resolveTemporalCli(log);
   if (options.mongo) await resolveFerretDb(log);
+  if (options.cluster) await resolveTemporalClusterTools(log);
 }
 
 export interface LocalServers {

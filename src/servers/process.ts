@@ -41,6 +41,26 @@ export function run(
   });
 }
 
+const owned = new Set<ChildProcess>();
+let killOnExit = false;
+
+/**
+ * A server this process started lives no longer than this process: whatever way it exits (a command's 40 s
+ * shutdown guard, an uncaught error), the servers still running are killed on the way out.
+ */
+export function ownChild(child: ChildProcess): ChildProcess {
+  if (!killOnExit) process.once('exit', killOwned);
+  killOnExit = true;
+  owned.add(child);
+  child.once('exit', () => owned.delete(child));
+  return child;
+}
+
+function killOwned(): void {
+  for (const child of owned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  owned.clear();
+}
+
 /** Stops a child with SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
 export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

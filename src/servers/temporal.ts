@@ -4,7 +4,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { cacheDir } from './cache';
 import { goBuildOnce } from './goBuild';
-import { freePort, stopProcess, waitFor } from './process';
+import { freePort, ownChild, stopProcess, waitFor } from './process';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 /** Custom search attributes the product sets so the Web UI can filter its workflows. */
@@ -84,7 +84,7 @@ export async function startTemporalServer(options: TemporalServerOptions = {}): 
     args.push('--db-filename', options.dbFile);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = ownChild(spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr.push(chunk.toString());

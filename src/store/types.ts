@@ -49,4 +49,9 @@ export interface WriteResult {
   tombstoned: number;
   /** Users stored for the first time. */
   inserted: number;
+  /**
+   * Users the MongoDB server refused to store (a value it cannot hold, a document too large): see the
+   * `refused` collection. The write path always sets it; optional so totals built elsewhere need not.
+   */
+  refused?: number;
 }

@@ -15,6 +15,10 @@ export interface ScheduleSettings {
   fullSweepIntervalMs: number;
   overlapMs: number;
   maxDeleteFraction: number;
+  /** SWEEP_MIN_DELETE (the sweep's default when absent). */
+  minDelete?: number;
+  /** INCLUDE_TEST_USERS: scans read test users and the sweep deletes stored ones. */
+  includeTestUsers?: boolean;
   searchAttributes: boolean;
 }
 
@@ -32,9 +36,16 @@ export async function applySchedules(
   s: ScheduleSettings,
 ): Promise<{ created: string[]; updated: string[] }> {
   const ids = scheduleIds(s.projectId);
+  const testUsers = s.includeTestUsers ? { includeTestUsers: true } : {};
+  const minDelete = s.minDelete === undefined ? {} : { minDelete: s.minDelete };
   const wanted: [string, number, ReconcileInput, string][] = [
-    [ids.incremental, s.intervalMs, { mode: 'incremental', overlapMs: s.overlapMs }, 'reconcile'],
-    [ids.sweep, s.fullSweepIntervalMs, { mode: 'full', maxDeleteFraction: s.maxDeleteFraction }, 'sweep'],
+    [ids.incremental, s.intervalMs, { mode: 'incremental', overlapMs: s.overlapMs, ...testUsers }, 'reconcile'],
+    [
+      ids.sweep,
+      s.fullSweepIntervalMs,
+      { mode: 'full', maxDeleteFraction: s.maxDeleteFraction, ...minDelete, ...testUsers },
+      'sweep',
+    ],
   ];
   const created: string[] = [];
   const updated: string[] = [];

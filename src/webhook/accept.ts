@@ -1,15 +1,15 @@
 import type { Request, Response } from 'express';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import { withDeadline } from './deadline.js';
-import { SinkUnavailableError } from './errors.js';
-import { RETRY_AFTER_SECONDS } from './guards.js';
-import { SIGNATURE_HEADER, signatureMatches } from './hmac.js';
-import { sendError } from './http.js';
-import { decodeJson } from './json.js';
-import { actionLabel, type WebhookMetrics } from './metrics.js';
-import { parseDelivery } from './parse.js';
-import type { EventSink, ParseResult, SinkResult } from './types.js';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { withDeadline } from './deadline';
+import { SinkUnavailableError } from './errors';
+import { RETRY_AFTER_SECONDS } from './guards';
+import { SIGNATURE_HEADER, signatureMatches } from './hmac';
+import { sendError } from './http';
+import { decodeJson } from './json';
+import { actionLabel, type WebhookMetrics } from './metrics';
+import { parseDelivery } from './parse';
+import type { EventSink, ParseResult, SinkResult } from './types';
 
 export interface AcceptDeps {
   config: Config['webhook'];
@@ -17,6 +17,8 @@ export interface AcceptDeps {
   logger: Logger;
   metrics: WebhookMetrics;
   now: () => number;
+  /** The project this sync serves: events naming another are skipped. */
+  projectId: string | undefined;
 }
 
 type Parsed = Extract<ParseResult, { ok: true }>;
@@ -43,8 +45,9 @@ export async function acceptDelivery(deps: AcceptDeps, req: Request, res: Respon
   }
   const json = decode();
   if (!json.ok) return sendError(res, 400, json.code, json.message);
-  const parsed = parseDelivery(json.value, { maxEvents: config.maxEvents, receivedMs });
+  const parsed = parseDelivery(json.value, { maxEvents: config.maxEvents, receivedMs, projectId: deps.projectId });
   if (!parsed.ok) return sendError(res, 400, parsed.code, parsed.message);
+  if (parsed.invalid > 0) logger.warn({ invalid: parsed.invalid, problems: parsed.problems }, 'webhook events skipped');
 
   const work = parsed.events;
   if (work.applies.length + work.windows.length === 0)
@@ -63,22 +66,37 @@ export async function acceptDelivery(deps: AcceptDeps, req: Request, res: Respon
   sendError(res, 500, 'internal_error', 'internal error');
 }
 
+/**
+ * The 2xx reply. `accepted`: events this delivery made durable (a new intake took them); `duplicates`: events
+ * repeated inside the delivery, plus all of them when the same delivery had already been taken; `invalid`:
+ * events skipped, with the first few `problems`. Whether an event was started by an EARLIER, different
+ * delivery only the intake workflow knows (its result counts it).
+ */
 function acknowledge(deps: AcceptDeps, res: Response, parsed: Parsed, result: SinkResult): void {
   const { metrics, logger } = deps;
   const accepted = new Map<string, number>();
   for (const request of [...parsed.events.applies, ...parsed.events.windows]) {
-    const action = 'batchAction' in request ? (request.batchAction ?? request.action) : request.action;
-    accepted.set(action, (accepted.get(action) ?? 0) + 1);
+    accepted.set(request.action, (accepted.get(request.action) ?? 0) + 1);
   }
-  for (const [action, n] of accepted) metrics.events.inc({ action, outcome: 'accepted' }, n);
+  const outcome = result.started > 0 || result.duplicates === 0 ? 'accepted' : 'duplicate';
+  for (const [action, n] of accepted) metrics.events.inc({ action, outcome }, n);
   for (const [action, n] of parsed.duplicatesByAction) metrics.events.inc({ action, outcome: 'duplicate' }, n);
   for (const [action, n] of parsed.ignoredByAction)
     metrics.events.inc({ action: actionLabel(action), outcome: 'ignored' }, n);
+  for (const [action, n] of parsed.invalidByAction)
+    metrics.events.inc({ action: actionLabel(action), outcome: 'invalid' }, n);
   metrics.sink.inc({ result: 'started' }, result.started);
   metrics.sink.inc({ result: 'duplicate' }, result.duplicates);
-  const body = { accepted: result.started, duplicates: result.duplicates + parsed.duplicates, ignored: parsed.ignored };
+  const body = {
+    accepted: result.started,
+    duplicates: result.duplicates + parsed.duplicates,
+    ignored: parsed.ignored,
+    invalid: parsed.invalid,
+    problems: parsed.problems,
+    ...(result.intake ? { intake: result.intake } : {}),
+  };
   logger.info(
-    { applies: parsed.events.applies.length, windows: parsed.events.windows.length, ...body },
+    { applies: parsed.events.applies.length, windows: parsed.events.windows.length, ...body, problems: undefined },
     'webhook delivery accepted',
   );
   res.status(200).json(body);

@@ -1,15 +1,15 @@
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import { acceptDelivery } from './accept.js';
-import { createAuthenticator } from './auth.js';
-import { finalErrorHandler, methodNotAllowed, notFound } from './errorHandler.js';
-import { authenticate, readRawBody, requireJson } from './guards.js';
-import { asyncHandler, securityHeaders } from './http.js';
-import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
-import { opsRouter } from './ops.js';
-import type { EventSink } from './types.js';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { acceptDelivery } from './accept';
+import { createAuthenticator } from './auth';
+import { finalErrorHandler, methodNotAllowed, notFound } from './errorHandler';
+import { authenticate, readRawBody, requireJson } from './guards';
+import { asyncHandler, securityHeaders } from './http';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics';
+import { opsRouter } from './ops';
+import type { EventSink } from './types';
 
 export interface WebhookAppDeps {
   config: Config['webhook'];
@@ -18,6 +18,8 @@ export interface WebhookAppDeps {
   /** Where the app's metrics are registered and what /metrics serves; a private one when omitted. */
   registry?: Registry;
   now?: () => number;
+  /** The Descope project this sync serves; events that name another project are skipped and counted. */
+  projectId?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export function createWebhookApp(deps: WebhookAppDeps): Express {
   const auth = createAuthenticator(config, logger);
   const registry = deps.registry ?? new Registry();
   const metrics = createWebhookMetrics(registry);
-  const acceptDeps = { config, sink, logger, metrics, now: deps.now ?? Date.now };
+  const acceptDeps = { config, sink, logger, metrics, now: deps.now ?? Date.now, projectId: deps.projectId };
 
   const app = express();
   app.disable('x-powered-by');

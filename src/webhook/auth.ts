@@ -1,9 +1,9 @@
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import { ACCEPT, REALM, bearerToken, rejected, type Authenticator } from './credentials.js';
-import { WebhookConfigError } from './errors.js';
-import { createJwtVerifier } from './oauth2.js';
-import { safeEqual } from './secrets.js';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { ACCEPT, REALM, bearerToken, rejected, type Authenticator } from './credentials';
+import { WebhookConfigError } from './errors';
+import { createJwtVerifier } from './oauth2';
+import { safeEqual } from './secrets';
 
 /** Builds the check for `config.auth`. Throws WebhookConfigError when the mode or one of its secrets is unset. */
 export function createAuthenticator(config: Config['webhook'], logger: Logger): Authenticator {

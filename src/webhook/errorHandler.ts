@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from '../logger.js';
-import { sendError } from './http.js';
+import type { Logger } from '../logger';
+import { sendError } from './http';
 
 export const notFound: RequestHandler = (_req, res) => {
   sendError(res, 404, 'not_found', 'no such route');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** Safe inside a Temporal workflow id (`descope-event-<eventId>`) and free of our own `:` separator. */
+/** Safe inside a Temporal workflow id (`descope-event-<eventId>`). */
 const SAFE_PART = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface IdentityFields {
@@ -9,21 +9,22 @@ export interface IdentityFields {
   occurredMs: number | undefined;
   actorId: string | undefined;
   data: unknown;
+  /** When the delivery arrived: part of the identity only of an event that neither Descope's ID nor `occurred` dates. */
+  receivedMs: number;
 }
 
 /**
  * Descope's own `ID` when it sends one (documented only for audit search records), else a hash of what makes the
- * event itself, so a redelivery maps to the same id while different changes to the same user do not.
+ * event itself, so a redelivery maps to the same id while different changes to the same user do not. An event
+ * with neither ID nor `occurred` cannot be told from an identical later change (disable, enable, disable): its
+ * delivery's receipt time joins the hash, so such events are deduplicated within a delivery only. Applying a
+ * redelivered one again costs a re-read; merging two real changes would lose the last one.
  */
 export function eventIdOf(id: unknown, fields: IdentityFields): string {
   if (typeof id === 'string' && id !== '') return safePart(id);
   const { action, userId, occurredMs, actorId, data } = fields;
-  return sha256Hex(canonicalJson({ action, userId, occurred: occurredMs, actorId, data: data ?? undefined }));
-}
-
-/** A batch member's id: one per (event, user), so each user's apply is deduplicated on its own. */
-export function memberEventId(eventId: string, userId: string): string {
-  return `${eventId}:${safePart(userId)}`;
+  const received = occurredMs === undefined ? fields.receivedMs : undefined;
+  return sha256Hex(canonicalJson({ action, userId, occurred: occurredMs, received, actorId, data: data ?? undefined }));
 }
 
 function safePart(value: string): string {

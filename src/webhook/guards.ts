@@ -1,7 +1,7 @@
 import express, { type RequestHandler } from 'express';
-import type { Logger } from '../logger.js';
-import type { Authenticator } from './credentials.js';
-import { asyncHandler, isJsonContentType, sendError } from './http.js';
+import type { Logger } from '../logger';
+import type { Authenticator } from './credentials';
+import { asyncHandler, isJsonContentType, sendError } from './http';
 
 /** Seconds a sender should wait after a 503; Descope's retry behaviour is undocumented, so we say so explicitly. */
 export const RETRY_AFTER_SECONDS = 5;

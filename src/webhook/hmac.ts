@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { safeEqual } from './secrets.js';
+import { safeEqual } from './secrets';
 
 export const SIGNATURE_HEADER = 'x-descope-webhook-s256';
 

@@ -1,5 +1,5 @@
-export { createWebhookApp, type WebhookAppDeps } from './app.js';
-export { SinkUnavailableError, WebhookConfigError } from './errors.js';
-export { parseDelivery } from './parse.js';
-export { SIGNATURE_HEADER, sign } from './hmac.js';
-export type * from './types.js';
+export { createWebhookApp, type WebhookAppDeps } from './app';
+export { SinkUnavailableError, WebhookConfigError } from './errors';
+export { parseDelivery } from './parse';
+export { SIGNATURE_HEADER, sign } from './hmac';
+export type * from './types';

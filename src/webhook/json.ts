@@ -1,14 +1,16 @@
-import { formatPath } from './path.js';
+import { formatPath } from './path';
 
 /** Deeper than any audit record Descope sends (about 5 levels); bounds the work an authenticated sender can cause. */
 export const MAX_JSON_DEPTH = 32;
 
 /**
- * Keys that pollute prototypes when a consumer later merges or assigns the object. JSON.parse itself makes them
- * harmless own properties, but downstream code (spreads into Mongo documents, lodash merges) may not, so the
- * endpoint rejects them outright instead of stripping them silently.
+ * JSON.parse makes `__proto__` a harmless own property, but code that later copies the object by assignment
+ * (schema libraries building their output, merges) sets the copy's PROTOTYPE from it, so `{"__proto__":
+ * {"userId":"x"}}` could name a user the event never named. An event holding it anywhere is refused.
+ * `constructor` and `prototype` are ordinary names (a custom attribute may be called that): assigning them
+ * pollutes nothing.
  */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const FORBIDDEN_KEYS = new Set(['__proto__']);
 
 export type JsonProblem = { code: 'invalid_json' | 'too_deep' | 'forbidden_key'; message: string };
 
@@ -35,11 +37,15 @@ export function decodeJson(raw: Uint8Array): { ok: true; value: unknown } | ({ o
 }
 
 /**
- * Rejects nesting deeper than `maxDepth` and prototype-polluting keys anywhere. Iterative, so a hostile
- * 100,000-level document cannot overflow the stack here.
+ * Rejects nesting deeper than `maxDepth` and `__proto__` keys anywhere; problems are located under `at`.
+ * Iterative, so a hostile 100,000-level document cannot overflow the stack here.
  */
-export function inspectJson(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | undefined {
-  const stack: { value: unknown; depth: number; path: PropertyKey[] }[] = [{ value, depth: 0, path: [] }];
+export function inspectJson(
+  value: unknown,
+  at: readonly PropertyKey[] = [],
+  maxDepth = MAX_JSON_DEPTH,
+): JsonProblem | undefined {
+  const stack: { value: unknown; depth: number; path: PropertyKey[] }[] = [{ value, depth: 0, path: [...at] }];
   for (let item = stack.pop(); item; item = stack.pop()) {
     if (typeof item.value !== 'object' || item.value === null) continue;
     const depth = item.depth + 1;

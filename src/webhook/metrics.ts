@@ -3,9 +3,12 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 export interface WebhookMetrics {
   requests: Counter<'route' | 'method' | 'status'>;
   latency: Histogram<'route' | 'method'>;
-  /** outcome: accepted (durable), duplicate (repeated within a delivery) or ignored (action not synced). */
+  /**
+   * outcome: accepted (durable), duplicate (repeated within a delivery, or the whole delivery taken before),
+   * ignored (action not synced) or invalid (skipped: fails validation or names another project).
+   */
   events: Counter<'action' | 'outcome'>;
-  /** What the sink reported: started new work, or found the event id taken by an earlier delivery. */
+  /** Events by what the sink reported: taken by a new intake, or the same delivery already taken. */
   sink: Counter<'result'>;
 }
 

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { ACCEPT, REALM, rejected, type AuthOutcome } from './credentials.js';
+import { ACCEPT, REALM, rejected, type AuthOutcome } from './credentials';
 
 /** Asymmetric algorithms only: an HMAC "alg" must never be checked against a public key, and "none" never passes. */
 const ALGORITHMS = [

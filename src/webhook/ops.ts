@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../logger.js';
-import { withDeadline } from './deadline.js';
-import { asyncHandler } from './http.js';
-import type { EventSink } from './types.js';
+import type { Logger } from '../logger';
+import { withDeadline } from './deadline';
+import { asyncHandler } from './http';
+import type { EventSink } from './types';
 
 /** Liveness, readiness and Prometheus metrics. Unauthenticated, as probes and scrapers expect; no secrets inside. */
 export function opsRouter(deps: { sink: EventSink; registry: Registry; logger: Logger; timeoutMs: number }): Router {

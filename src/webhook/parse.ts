@@ -1,18 +1,30 @@
-import { eventIdOf, memberEventId } from './eventId.js';
-import { inspectJson } from './json.js';
+import { eventIdOf } from './eventId';
+import { inspectJson } from './json';
 import {
   BATCH_ACTIONS,
-  SINGLE_OF_BATCH,
   USER_ACTIONS,
   batchEventSchema,
   describeProblem,
   describeZodError,
   userEventSchema,
-} from './schema.js';
-import type { ApplyRequest, BatchAction, ParseResult, SinkWork, UserAction, WindowRequest } from './types.js';
+} from './schema';
+import type { ApplyRequest, BatchAction, ParseResult, SinkWork, UserAction, WindowRequest } from './types';
+
+/** Most users one batch event may name (each becomes an id in workflow input; Descope's batch calls are smaller). */
+export const MAX_BATCH_USERS = 10_000;
+/** Problems quoted in a reply: enough to fix a sender, too few to echo a whole poison batch back. */
+const MAX_PROBLEMS = 5;
+
+export interface ParseOptions {
+  maxEvents: number;
+  receivedMs: number;
+  /** The configured project: an event naming another one is skipped. */
+  projectId?: string;
+  maxBatchUsers?: number;
+}
 
 type Failure = Extract<ParseResult, { ok: false }>;
-type Planned = { applies: ApplyRequest[]; windows: WindowRequest[] } | Failure;
+type Planned = { apply: ApplyRequest } | { window: WindowRequest } | { problem: string };
 
 const isUserAction = (a: string): a is UserAction => (USER_ACTIONS as readonly string[]).includes(a);
 const isBatchAction = (a: string): a is BatchAction => (BATCH_ACTIONS as readonly string[]).includes(a);
@@ -20,31 +32,39 @@ const fail = (code: string, message: string): Failure => ({ ok: false, status: 4
 
 /**
  * Turns a parsed webhook body (an array of audit events or one event) into sink work. Pure and total: any JSON
- * value yields either work or a 400 naming the offending field; it never throws.
+ * value yields work or a 400; it never throws. Only a whole-delivery problem (not an event list, too many
+ * events) is a 400: an event that fails validation is skipped and counted, so it never costs its siblings.
  */
-export function parseDelivery(body: unknown, opts: { maxEvents: number; receivedMs: number }): ParseResult {
+export function parseDelivery(body: unknown, opts: ParseOptions): ParseResult {
   const list = Array.isArray(body) ? (body as unknown[]) : [body];
+  if (!Array.isArray(body) && !isObject(body)) {
+    return fail('invalid_event', describeProblem([], [], 'expected an audit event object or a list of them'));
+  }
   if (list.length > opts.maxEvents) {
     return fail('too_many_events', `body: ${list.length} events, more than the ${opts.maxEvents} allowed`);
   }
-  const problem = inspectJson(body);
-  if (problem) return fail(problem.code, problem.message);
-
   const work: SinkWork = { applies: [], windows: [] };
   const ignoredByAction = new Map<string, number>();
+  const invalidByAction = new Map<string, number>();
+  const problems: string[] = [];
   for (const [index, event] of list.entries()) {
     const at = Array.isArray(body) ? [index] : [];
     const action = actionOf(event, at);
-    if (typeof action !== 'string') return action;
+    if (typeof action !== 'string') {
+      increment(invalidByAction, 'other');
+      if (problems.length < MAX_PROBLEMS) problems.push(action.problem);
+      continue;
+    }
     if (!isUserAction(action) && !isBatchAction(action)) {
       increment(ignoredByAction, action);
       continue;
     }
-    const planned = isUserAction(action) ? planUserEvent(event, at, opts.receivedMs) : planBatchEvent(event, at, opts);
-    if ('ok' in planned) return planned;
-    // Not push(...spread): a batch may list more users than a call can take arguments.
-    work.applies = work.applies.concat(planned.applies);
-    work.windows = work.windows.concat(planned.windows);
+    const planned = plan(event as Record<string, unknown>, action, at, opts);
+    if ('problem' in planned) {
+      increment(invalidByAction, action);
+      if (problems.length < MAX_PROBLEMS) problems.push(planned.problem);
+    } else if ('apply' in planned) work.applies.push(planned.apply);
+    else work.windows.push(planned.window);
   }
   const duplicatesByAction = new Map<string, number>();
   const events = {
@@ -58,65 +78,76 @@ export function parseDelivery(body: unknown, opts: { maxEvents: number; received
     duplicatesByAction,
     ignored: sum(ignoredByAction),
     ignoredByAction,
+    invalid: sum(invalidByAction),
+    invalidByAction,
+    problems,
   };
 }
 
-function actionOf(event: unknown, at: number[]): string | Failure {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    return fail('invalid_event', describeProblem(at, [], 'expected an audit event object'));
-  }
-  const action: unknown = (event as Record<string, unknown>).action;
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function actionOf(event: unknown, at: number[]): string | { problem: string } {
+  if (!isObject(event)) return { problem: describeProblem(at, [], 'expected an audit event object') };
+  const action: unknown = event.action;
   if (typeof action === 'string' && action !== '') return action;
-  return fail('invalid_event', describeProblem(at, ['action'], 'expected a non-empty string'));
+  return { problem: describeProblem(at, ['action'], 'expected a non-empty string') };
 }
 
-function planUserEvent(event: unknown, at: number[], receivedMs: number): Planned {
+/** Checks one relevant event: shape and depth first (canonical hashing recurses), then its project. */
+function plan(event: Record<string, unknown>, action: UserAction | BatchAction, at: number[], opts: ParseOptions) {
+  const shape = inspectJson(event, at);
+  if (shape) return { problem: shape.message };
+  const projectId = event.projectId;
+  if (opts.projectId && projectId !== undefined && projectId !== null && projectId !== opts.projectId) {
+    return { problem: describeProblem(at, ['projectId'], 'another project than the one this sync serves') };
+  }
+  return isUserAction(action) ? planUserEvent(event, at, opts) : planBatchEvent(event, at, opts);
+}
+
+function planUserEvent(event: unknown, at: number[], opts: ParseOptions): Planned {
   const parsed = userEventSchema.safeParse(event);
-  if (!parsed.success) return fail('invalid_event', describeZodError(parsed.error, at));
+  if (!parsed.success) return { problem: describeZodError(parsed.error, at) };
   const { ID, action, userId, occurred, actorId, data } = parsed.data;
-  if (!userId) return fail('invalid_event', describeProblem(at, ['userId'], `required for a ${action} event`));
-  const occurredMs = occurred ?? undefined;
-  const eventId = eventIdOf(ID, { action, userId, occurredMs, actorId: actorId ?? undefined, data });
-  return { applies: [{ eventId, action: action as UserAction, userId, occurredMs, receivedMs }], windows: [] };
-}
-
-function planBatchEvent(event: unknown, at: number[], opts: { receivedMs: number }): Planned {
-  const parsed = batchEventSchema.safeParse(event);
-  if (!parsed.success) return fail('invalid_event', describeZodError(parsed.error, at));
-  const { ID, userId, occurred, actorId, data } = parsed.data;
-  const action = parsed.data.action as BatchAction;
+  if (!userId) return { problem: describeProblem(at, ['userId'], `required for a ${action} event`) };
   const occurredMs = occurred ?? undefined;
   const eventId = eventIdOf(ID, {
     action,
-    userId: userId ?? undefined,
+    userId,
     occurredMs,
     actorId: actorId ?? undefined,
     data,
+    receivedMs: opts.receivedMs,
   });
-  const userIds = new Set([
-    ...(parsed.data.userIds ?? []),
-    ...(data?.userIds ?? []),
-    ...(data?.users ?? []).map((u) => u.userId),
-  ]);
+  const apply = { eventId, action: action as UserAction, userId, occurredMs, receivedMs: opts.receivedMs };
+  return { apply };
+}
+
+function planBatchEvent(event: unknown, at: number[], opts: ParseOptions): Planned {
+  const parsed = batchEventSchema.safeParse(event);
+  if (!parsed.success) return { problem: describeZodError(parsed.error, at) };
+  const { ID, userId, occurred, actorId, data } = parsed.data;
+  const action = parsed.data.action as BatchAction;
+  const occurredMs = occurred ?? undefined;
   const { receivedMs } = opts;
-  if (userIds.size > 0) {
-    const applies = [...userIds].map((id) => ({
-      eventId: memberEventId(eventId, id),
-      action: SINGLE_OF_BATCH[action],
-      userId: id,
-      occurredMs,
-      receivedMs,
-      batchAction: action,
-    }));
-    return { applies, windows: [] };
+  const identity = { action, userId: userId ?? undefined, occurredMs, actorId: actorId ?? undefined, data };
+  const eventId = eventIdOf(ID, { ...identity, receivedMs });
+  const userIds = [
+    ...new Set([...(parsed.data.userIds ?? []), ...(data?.userIds ?? []), ...(data?.users ?? []).map((u) => u.userId)]),
+  ];
+  const max = opts.maxBatchUsers ?? MAX_BATCH_USERS;
+  if (userIds.length > max) {
+    return {
+      problem: describeProblem(at, [], `names ${userIds.length} users, more than the ${max} one event may name`),
+    };
   }
+  if (userIds.length > 0) return { apply: { eventId, action, userIds, occurredMs, receivedMs } };
   // A batch that names nobody can only be honoured by reconciling around when it happened.
-  if (occurredMs === undefined)
-    return fail(
-      'invalid_event',
-      describeProblem(at, ['occurred'], `required for a ${action} event that lists no users`),
-    );
-  return { applies: [], windows: [{ eventId, action, occurredMs, receivedMs }] };
+  if (occurredMs === undefined) {
+    return { problem: describeProblem(at, ['occurred'], `required for a ${action} event that lists no users`) };
+  }
+  return { window: { eventId, action, occurredMs, receivedMs } };
 }
 
 /** Keeps the first request per event id and counts the rest by the action that reached the endpoint. */
@@ -124,7 +155,7 @@ function unique<T extends ApplyRequest | WindowRequest>(requests: T[], dropped: 
   const seen = new Map<string, T>();
   for (const request of requests) {
     if (!seen.has(request.eventId)) seen.set(request.eventId, request);
-    else increment(dropped, 'batchAction' in request ? (request.batchAction ?? request.action) : request.action);
+    else increment(dropped, request.action);
   }
   return [...seen.values()];
 }

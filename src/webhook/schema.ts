@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatPath } from './path.js';
-import type { BatchAction, UserAction } from './types.js';
+import { formatPath } from './path';
+import type { BatchAction, UserAction } from './types';
 
 /**
  * Descope documents no webhook payload (see DESCOPE_API.md), so these schemas check only the fields the sync
@@ -13,12 +13,6 @@ export const BATCH_ACTIONS = [
   'UsersModified',
   'UsersDeleted',
 ] as const satisfies readonly BatchAction[];
-
-export const SINGLE_OF_BATCH: Record<BatchAction, UserAction> = {
-  UsersCreated: 'UserCreated',
-  UsersModified: 'UserModified',
-  UsersDeleted: 'UserDeleted',
-};
 
 const userId = z.string().min(1).max(256);
 /** Audit records carry `userId: ""` when no single user is concerned (batch operations): same as absent. */

@@ -1,93 +1,49 @@
+import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WORKFLOW_TYPES, workflowIds, type ApplyEventInput, type ReconcileInput } from '../../workflows/messages';
+import { WORKFLOW_TYPES, workflowIds, type ApplyEventInput } from '../../workflows/messages';
+import type { IntakeInput } from '../../workflows/intakeDelivery';
 import { searchAttributesFor } from '../temporal/searchAttributes';
 import { SinkUnavailableError } from './errors';
 import type { MongoStore } from '../store/mongoStore';
-import type { ApplyRequest, EventSink, WindowRequest } from './types';
+import type { ApplyRequest, EventSink, SinkWork } from './types';
 
-const PARALLEL_STARTS = 32;
-/** A burst of batch events without user ids within one bucket shares one reconciliation run. */
-const RECONCILE_BUCKET_MS = 5 * 60_000;
-const SWEEP_BUCKET_MS = 60 * 60_000;
-
-/**
- * Hands events to Temporal durably. Each event becomes its own workflow whose id derives from the event, so
- * a redelivery is a no-op: a running or completed workflow with that id is left alone (only a FAILED one
- * may run again, which is how a redelivery re-drives it). The webhook acknowledges only after this resolves.
- */
-export function createTemporalSink(deps: {
+export interface TemporalSinkDeps {
   client: Client;
   store: MongoStore;
   taskQueue: string;
   projectId: string;
+  /** RECONCILE_OVERLAP and SWEEP_MAX_DELETE_FRACTION: runs started for batch events that name no users use them. */
   overlapMs: number;
+  maxDeleteFraction: number;
   searchAttributes: boolean;
-}): EventSink {
+}
+
+/**
+ * Hands a delivery to Temporal durably with ONE call, whatever its size: it starts an `intakeDelivery`
+ * workflow holding the delivery's event ids, which then starts each event's own workflow. The intake's id
+ * derives from the delivery's event ids, so the same delivery again is a no-op while its intake runs or after
+ * it completed (a failed or terminated intake may run again). The webhook acknowledges only after this resolves.
+ */
+export function createTemporalSink(deps: TemporalSinkDeps): EventSink {
   const { client, taskQueue, projectId } = deps;
-
-  async function startOnce(id: string, start: () => Promise<unknown>): Promise<'started' | 'duplicate'> {
-    try {
-      await start();
-      return 'started';
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
-      throw error;
-    }
-  }
-
-  const startApply = (req: ApplyRequest) => {
-    const workflowId = workflowIds.event(req.eventId);
-    const input: ApplyEventInput = {
-      eventId: req.eventId,
-      action: req.action,
-      userId: req.userId,
-      occurredMs: req.occurredMs ?? null,
-      receivedMs: req.receivedMs,
-    };
-    return startOnce(workflowId, () =>
-      client.workflow.start(WORKFLOW_TYPES.applyEvent, {
-        taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        ...searchAttributesFor(deps.searchAttributes, 'event', projectId, req.userId),
-      }),
-    );
-  };
-
-  const startWindow = (req: WindowRequest) => {
-    const sweep = req.action === 'UsersDeleted';
-    const bucketMs = sweep ? SWEEP_BUCKET_MS : RECONCILE_BUCKET_MS;
-    const tag = `${sweep ? 'sweep' : 'window'}-${Math.floor(req.occurredMs / bucketMs)}`;
-    const workflowId = workflowIds.reconcileRun(projectId, tag);
-    const input: ReconcileInput = sweep
-      ? { mode: 'full' }
-      : { mode: 'incremental', fromMs: Math.max(req.occurredMs - deps.overlapMs, 1) };
-    return startOnce(workflowId, () =>
-      client.workflow.start(WORKFLOW_TYPES.reconcile, {
-        taskQueue,
-        workflowId,
-        args: [input],
-        // A run already going covers the burst; one that finished may be followed by a new one.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        ...searchAttributesFor(deps.searchAttributes, sweep ? 'sweep' : 'reconcile', projectId),
-      }),
-    );
-  };
-
   return {
     async submit(work, signal) {
-      const tasks: (() => Promise<'started' | 'duplicate'>)[] = [
-        ...work.applies.map((req) => () => startApply(req)),
-        ...work.windows.map((req) => () => startWindow(req)),
-      ];
+      const events = work.applies.length + work.windows.length;
+      const workflowId = workflowIds.intake(deliveryKey(work));
       try {
-        const outcomes = await client.withAbortSignal(signal, () => runLimited(tasks, PARALLEL_STARTS));
-        const duplicates = outcomes.filter((o) => o === 'duplicate').length;
-        return { started: outcomes.length - duplicates, duplicates };
+        await client.withAbortSignal(signal, () =>
+          client.workflow.start(WORKFLOW_TYPES.intake, {
+            taskQueue,
+            workflowId,
+            args: [intakeInput(deps, work)],
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            ...searchAttributesFor(deps.searchAttributes, 'intake', projectId),
+          }),
+        );
+        return { started: events, duplicates: 0, intake: workflowId };
       } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          return { started: 0, duplicates: events, intake: workflowId };
         if (signal.aborted || isUnavailable(error))
           throw new SinkUnavailableError('Temporal is unavailable', { cause: error });
         throw error;
@@ -106,17 +62,36 @@ export function createTemporalSink(deps: {
   };
 }
 
-async function runLimited<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array<T>(tasks.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await tasks[index]!();
-    }
-  });
-  await Promise.all(lanes);
-  return results;
+/** The same events, in any order, give the same key; the order inside a delivery does not name it. */
+export function deliveryKey(work: SinkWork): string {
+  const ids = [...work.applies, ...work.windows].map((r) => r.eventId).sort();
+  return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32);
+}
+
+function intakeInput(deps: TemporalSinkDeps, work: SinkWork): IntakeInput {
+  return {
+    projectId: deps.projectId,
+    searchAttributes: deps.searchAttributes,
+    reconcile: { overlapMs: deps.overlapMs, maxDeleteFraction: deps.maxDeleteFraction },
+    events: work.applies.map(applyInput),
+    windows: work.windows.map(({ eventId, action, occurredMs, receivedMs }) => ({
+      eventId,
+      action,
+      occurredMs,
+      receivedMs,
+    })),
+  };
+}
+
+function applyInput(req: ApplyRequest): ApplyEventInput {
+  return {
+    eventId: req.eventId,
+    action: req.action,
+    ...(req.userId === undefined ? {} : { userId: req.userId }),
+    ...(req.userIds === undefined ? {} : { userIds: req.userIds }),
+    occurredMs: req.occurredMs ?? null,
+    receivedMs: req.receivedMs,
+  };
 }
 
 function isUnavailable(error: unknown): boolean {

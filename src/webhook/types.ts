@@ -3,16 +3,18 @@
 export type UserAction = 'UserCreated' | 'UserModified' | 'UserDeleted';
 export type BatchAction = 'UsersCreated' | 'UsersModified' | 'UsersDeleted';
 
-/** Re-read one user from Descope and apply its state. */
+/**
+ * Re-read the users one event names from Descope and apply their state. A single-user event names `userId`;
+ * a batch event that lists its users is ONE request naming them all in `userIds`.
+ */
 export interface ApplyRequest {
-  /** `[A-Za-z0-9:_-]` only: it becomes part of a workflow id. */
+  /** `[A-Za-z0-9_-]` only: it becomes part of a workflow id. */
   eventId: string;
-  action: UserAction;
-  userId: string;
+  action: UserAction | BatchAction;
+  userId?: string;
+  userIds?: string[];
   occurredMs: number | undefined;
   receivedMs: number;
-  /** Set when the request was split out of a batch event that listed its users. */
-  batchAction?: BatchAction;
 }
 
 /** A batch event that named no users: reconcile the time window around `occurredMs` (deletes: also sweep). */
@@ -29,10 +31,12 @@ export interface SinkWork {
 }
 
 export interface SinkResult {
-  /** Requests that started new durable work. */
+  /** Events handed to new durable work (a new intake). */
   started: number;
-  /** Requests whose event id had already been taken (an earlier delivery of the same event). */
+  /** Events whose delivery had already been taken (the same events redelivered): nothing new was started. */
   duplicates: number;
+  /** The intake workflow that starts this delivery's event workflows, when there is one. */
+  intake?: string;
 }
 
 export interface SinkReadiness {
@@ -52,7 +56,7 @@ export interface EventSink {
 export type ParseResult =
   | {
       ok: true;
-      /** Deduplicated by event id within the delivery. */
+      /** Valid events, deduplicated by event id within the delivery. */
       events: SinkWork;
       /** In-delivery duplicates dropped from `events`. */
       duplicates: number;
@@ -60,5 +64,10 @@ export type ParseResult =
       /** Events whose action the sync does not act on. */
       ignored: number;
       ignoredByAction: ReadonlyMap<string, number>;
+      /** Events skipped because they fail validation or belong to another project; their siblings are taken. */
+      invalid: number;
+      invalidByAction: ReadonlyMap<string, number>;
+      /** The first few reasons, located inside the delivery (`[3].userId: ...`). */
+      problems: string[];
     }
   | { ok: false; status: 400; code: string; message: string };

@@ -24,6 +24,13 @@ function startBackfill(s: Stack, input: BackfillInput = {}) {
   });
 }
 
+/** No search reaches Descope over `ms`: absence of traffic is only observable over a window of time. */
+async function expectNoSearchesFor(s: Stack, ms: number): Promise<void> {
+  const before = s.emulator.counters.total('search');
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  expect(s.emulator.counters.total('search') - before).toBe(0);
+}
+
 describe('backfillUsers', () => {
   it('copies 10,000 users, shared-second clusters included, exactly: every field equal, nothing extra', async () => {
     stack = await startStack({ emulator: { seed: 42, userCount: 10_000, testUserCount: 50 } });
@@ -63,12 +70,11 @@ describe('backfillUsers', () => {
     const handle = await startBackfill(stack, { pageSize: 20 });
     await waitUntil('progress', async () => (await handle.query(progressQuery)).pages >= 3);
     await handle.signal(pauseSignal);
+    // `paused` only once no page is in flight: every search Descope answered is a page the scan counted.
     await waitUntil('paused', async () => (await handle.query(progressQuery)).state === 'paused');
-    await new Promise((r) => setTimeout(r, 500)); // let the page in flight finish
-    const before = stack.emulator.counters.total('search');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(stack.emulator.counters.total('search')).toBe(before);
     const paused = await handle.query(progressQuery);
+    expect(stack.emulator.counters.total('search')).toBe(paused.requests);
+    await expectNoSearchesFor(stack, 1500);
     expect(paused.totals.seen).toBeGreaterThan(0);
     expect(paused.totals.seen).toBeLessThan(2000);
     expect(paused.estimatedTotal).toBeGreaterThanOrEqual(1900);
@@ -111,7 +117,7 @@ describe('backfillUsers', () => {
     expect(record).toMatchObject({ state: 'completed', pages: result.pages, lanes: [] });
   });
 
-  it('with lanes, pause drains the pages in flight and sends nothing more; continue-as-new carries the lanes', async () => {
+  it('with lanes, pause withdraws the pages not yet sent, lets those sent settle and sends nothing more; continue-as-new carries the lanes', async () => {
     stack = await startStack({ emulator: { seed: 8, userCount: 3000, testUserCount: 0 } });
     stack.emulator.faults.set({ latencyMs: 80 });
     await stack.startWorker();
@@ -119,12 +125,9 @@ describe('backfillUsers', () => {
     await waitUntil('lanes', async () => ((await handle.query(progressQuery)).lanes ?? 0) >= 4);
     await handle.signal(pauseSignal);
     await waitUntil('paused', async () => (await handle.query(progressQuery)).state === 'paused');
-    await new Promise((r) => setTimeout(r, 400));
-    const before = stack.emulator.counters.total('search');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(stack.emulator.counters.total('search')).toBe(before);
     const paused = await handle.query(progressQuery);
-    expect(paused.requests).toBe(before);
+    expect(paused.requests).toBe(stack.emulator.counters.total('search'));
+    await expectNoSearchesFor(stack, 1500);
     expect(paused.totals.seen).toBeLessThan(3000);
     await handle.signal(resumeSignal);
     const result: ScanResult = await handle.result();

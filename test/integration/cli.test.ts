@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { WorkflowFailedError, type ScheduleSummary } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -13,10 +15,11 @@ import {
   type ReconcileResult,
   type ScanProgress,
 } from '../../workflows/messages';
-import { jsonOf, runCli } from '../fixtures/cli';
+import { jsonOf, runCli, stackEnv } from '../fixtures/cli';
 import { startStack, storedLiveUsers, waitUntil, type Stack } from '../fixtures/stack';
 import { killed, spawnWorker } from '../fixtures/workerProcess';
 
+const cliBin = join(import.meta.dirname, '../../bin/descope-sync.js');
 let stack: Stack | undefined;
 afterEach(async () => {
   await stack?.close();
@@ -129,6 +132,13 @@ describe('descope-sync backfill', () => {
     await waitUntil('paused, counts agreeing', settled);
     await new Promise((r) => setTimeout(r, 1000));
     const paused = await waitUntil('paused with no page in flight', settled);
+    // A second start while it runs: with options it refuses (they would not apply); without, it attaches.
+    const conflicting = await runCli(s, ['backfill', 'start', '--lanes', '4']);
+    expect(conflicting.code).toBe(1);
+    expect(conflicting.stderr).toMatch(/already running .*--lanes would not apply.*backfill cancel/);
+    const attached = await runCli(s, ['backfill', 'start']);
+    expect(attached.code).toBe(0);
+    expect(attached.stdout).toMatch(/already running .*attached to it/);
     const status = await runCli(s, ['backfill', 'status', '--json']);
     expect(status.code).toBe(0);
     const reported = jsonOf<ScanProgress>(status);
@@ -271,6 +281,53 @@ describe('descope-sync reconcile', () => {
   }, 300_000);
 });
 
+describe('Ctrl-C while a command waits for a workflow', () => {
+  it.each([
+    [['reconcile', '--wait'], 'descope-reconcile-'],
+    [['backfill', 'start', '--wait'], 'descope-backfill-'],
+  ])(
+    '%j stops waiting at once (exit 130) and says the workflow goes on',
+    async (args, prefix) => {
+      stack = await startStack({ emulator: { seed: 74, userCount: 5, testUserCount: 0 } });
+      // No worker polls this task queue: the workflow never finishes, so only Ctrl-C ends the wait.
+      const env = {
+        ...stackEnv(stack),
+        TEMPORAL_TASK_QUEUE: `nobody-${stack.taskQueue}`,
+        DESCOPE_SYNC_DEMO_STATE: '/nonexistent',
+      };
+      const child = spawn(process.execPath, [cliBin, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env },
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        // Waiting: the workflow exists.
+        await waitUntil(
+          'the workflow to start',
+          async () => {
+            for await (const w of stack!.client.workflow.list({ query: `TaskQueue = "nobody-${stack!.taskQueue}"` }))
+              if (w.workflowId.startsWith(prefix)) return true;
+            return undefined;
+          },
+          30_000,
+          250,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        const t0 = Date.now();
+        child.kill('SIGINT');
+        expect(await exited).toBe(130);
+        expect(Date.now() - t0).toBeLessThan(5_000);
+        expect(stderr).toMatch(new RegExp(`Stopped waiting; ${prefix}\\S+ keeps running`));
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+    120_000,
+  );
+});
+
 describe('descope-sync replay', () => {
   it('re-drives an event workflow that failed on bad credentials, once, and leaves other task queues alone', async () => {
     stack = await startStack({ emulator: { seed: 74, userCount: 20, testUserCount: 0 } });
@@ -300,7 +357,7 @@ describe('descope-sync replay', () => {
 
     await s.startWorker();
     // The next user load answers 401, as Descope does for a management key revoked and then restored.
-    s.emulator.faults.set({ failNext: 1, errorStatuses: [401], endpoints: ['load'] });
+    s.emulator.faults.set({ failNext: 1, errorStatuses: [401], endpoints: ['load', 'loadUsers'] });
     const failed = await failedRun(s.taskQueue, `cli-replay-${s.projectId}`, user!.userId);
     const workflowId = failed.workflowId;
     const failing = await runCli(s, ['status', '--json']);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkflowFailedError } from '@temporalio/client';
 import {
   RECONCILE_STATE_ID,
   WORKFLOW_TYPES,
@@ -88,7 +87,8 @@ describe('deletion sweep', () => {
     stack = await startStack({ emulator: { seed: 31, userCount: 300, testUserCount: 5 } });
     await stack.startWorker();
     await backfill(stack);
-    // A live user the search never returns (a test user) but that is stored: a stand-in for a paging anomaly.
+    // A stored test user (events stored it; scans never return test users by default) is no sweep candidate.
+    // The guard itself is tested in sweepGuard.test.ts.
     const hidden = stack.emulator.users.all().find((u) => u.test)!;
     await stack.store.writeUsers([{ kind: 'snapshot', user: { ...hidden }, observedAt: Date.now() - 60_000 }], 'event');
     const doomed = stack.emulator.users
@@ -105,19 +105,6 @@ describe('deletion sweep', () => {
     }
     expect((await stack.store.getUser(hidden.userId))?.meta.deleted).toBe(false);
     await expectExactCopy(stack, { ignore: [hidden.userId] });
-  });
-
-  it('refuses to delete when search returns empty pages (mass-deletion guard), and deletes nothing', async () => {
-    stack = await startStack({ emulator: { seed: 32, userCount: 200, testUserCount: 0 } });
-    await stack.startWorker();
-    await backfill(stack);
-    stack.emulator.faults.set({ emptySearch: true });
-    const failure = await reconcile(stack, { mode: 'full' }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(/Mass-deletion guard/);
-    expect(await stack.store.countUsers()).toEqual({ live: 200, deleted: 0 });
-    const state = await stack.store.getState<{ lastSweepRefused?: { reason: string } }>(RECONCILE_STATE_ID);
-    expect(state?.lastSweepRefused?.reason).toMatch(/nothing was deleted/);
   });
 
   it('drops event records older than the retention, keeps newer ones, and reports how many went', async () => {

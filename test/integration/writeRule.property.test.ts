@@ -8,28 +8,51 @@ import { freePort } from '../../src/servers/process';
 
 /**
  * The one write rule, as a property over real MongoDB-wire writes: whatever order, batching and concurrency
- * observations arrive in, each user ends in the state of its newest observation.
+ * observations arrive in, each user ends in the same state, the one the rule puts last.
  *
  * Each user has a true history in Descope (renames stamped with modifiedTime, then maybe a deletion); an
- * observation at time t reads that history at t, as a search, a load or a "not found" would.
+ * observation at time t reads that history at t, as a search, a load or a "not found" would. Some reads lag
+ * (a read replica behind, a worker whose clock runs ahead): stamped t, they return the history as of t - lag,
+ * so the histories of observations are NOT monotone in modifiedTime.
  */
 interface History {
   renames: { at: number; name: string }[];
   deletedAt: number | null;
 }
 
-function stateAt(userId: string, history: History, t: number): UserObservation {
+type Read = [t: number, lag: number];
+
+function stateAt(userId: string, history: History, t: number, lag = 0): UserObservation {
   if (history.deletedAt !== null && t >= history.deletedAt) return { kind: 'absent', userId, observedAt: t };
-  const current = history.renames.filter((r) => r.at <= t).at(-1);
+  const current = history.renames.filter((r) => r.at <= t - lag).at(-1);
   const name = current?.name ?? 'original';
   const modifiedTime = Math.floor((current?.at ?? 0) / 1000);
   return { kind: 'snapshot', user: { userId, name, modifiedTime, createdTime: 0 }, observedAt: t };
 }
 
+/**
+ * What the rule keeps: a deletion once seen (Descope never brings a user id back); otherwise the read with
+ * the newest modifiedTime, the later read among equal ones. Without lag that is the newest read.
+ */
+function expectedFinal(userId: string, history: History, reads: Read[]): UserObservation {
+  const observations = reads.map(([t, lag]) => stateAt(userId, history, t, lag));
+  const absents = observations.filter((o) => o.kind === 'absent');
+  if (absents.length > 0) return absents.reduce((a, b) => (a.observedAt > b.observedAt ? a : b));
+  const key = (o: UserObservation) => (o.kind === 'snapshot' ? [o.user.modifiedTime ?? 0, o.observedAt] : [0, 0]);
+  return observations.reduce((a, b) => {
+    const [ma, ta] = key(a);
+    const [mb, tb] = key(b);
+    return mb! > ma! || (mb === ma && tb! > ta!) ? b : a;
+  });
+}
+
+/** Epoch ms of the histories: short enough that reads often straddle a change (modifiedTime is in seconds). */
+const HORIZON = 6_000;
+
 const historyArb = fc
   .record({
-    renames: fc.uniqueArray(fc.integer({ min: 1, max: 100_000 }), { maxLength: 4 }),
-    deletedAt: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }),
+    renames: fc.uniqueArray(fc.integer({ min: 1, max: HORIZON }), { maxLength: 4 }),
+    deletedAt: fc.option(fc.integer({ min: 1, max: HORIZON }), { nil: null }),
   })
   .map(({ renames, deletedAt }) => ({
     renames: [...renames]
@@ -46,14 +69,30 @@ const historyArb = fc
  */
 let maxLanes = 1;
 
+/**
+ * Reads of one history: most are current; a lagging read is stamped just after a change but returns the state
+ * before it (so a later read carries an older modifiedTime). Read times are distinct per user.
+ */
+const readsArb = (history: History) => {
+  const current = fc.tuple(fc.integer({ min: 0, max: HORIZON }), fc.constant(0));
+  const lagging = history.renames.map(({ at }) =>
+    fc
+      .tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 1, max: 1_500 }))
+      .map(([after, extra]): Read => [at + after, after + extra]),
+  );
+  return fc.uniqueArray(fc.oneof(current, ...lagging), { minLength: 1, maxLength: 6, selector: ([t]) => t });
+};
+
 const scenarioArb = () =>
   fc
-    .array(fc.tuple(historyArb, fc.uniqueArray(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 6 })), {
-      minLength: 1,
-      maxLength: 3,
-    })
+    .array(
+      historyArb.chain((history) => fc.tuple(fc.constant(history), readsArb(history))),
+      { minLength: 1, maxLength: 3 },
+    )
     .chain((users) => {
-      const observations = users.flatMap(([history, times], i) => times.map((t) => stateAt(`U${i}`, history, t)));
+      const observations = users.flatMap(([history, reads], i) =>
+        reads.map(([t, lag]) => stateAt(`U${i}`, history, t, lag)),
+      );
       return fc.record({
         users: fc.constant(users),
         order: fc.shuffledSubarray(observations, { minLength: observations.length, maxLength: observations.length }),
@@ -74,7 +113,13 @@ describe('the one write rule (property, against the real server)', () => {
     await store.close();
   });
 
-  it('stores the newest observation of every user, for any interleaving, batching and concurrency', async () => {
+  it('knows the server it writes to: the guard rides in the filter on MongoDB, not on FerretDB v1', async () => {
+    const info = await store.db.admin().command({ buildInfo: 1 });
+    expect(store.limits.guardInFilter).toBe(!('ferretdbVersion' in info));
+    expect(store.limits.server).toBe('ferretdbVersion' in info ? `ferretdb ${info.ferretdbVersion}` : 'mongodb');
+  });
+
+  it('stores the state the rule puts last for every user, for any interleaving, batching, concurrency and lag', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb(), async ({ users, order, lanes, batch }) => {
         const collection = store.db.collection<UserDocument>(`users_${randomUUID().slice(0, 8)}`);
@@ -83,12 +128,12 @@ describe('the one write rule (property, against the real server)', () => {
         await Promise.all(
           shares.map(async (share) => {
             for (let i = 0; i < share.length; i += batch) {
-              await writeUserObservations(collection, share.slice(i, i + batch), 'event');
+              await writeUserObservations(collection, share.slice(i, i + batch), 'event', { limits: store.limits });
             }
           }),
         );
-        for (const [i, [history, times]] of users.entries()) {
-          const newest = stateAt(`U${i}`, history, Math.max(...times));
+        for (const [i, [history, reads]] of users.entries()) {
+          const newest = expectedFinal(`U${i}`, history, reads);
           const doc = await collection.findOne({ _id: `U${i}` });
           expect(doc, `U${i}`).not.toBeNull();
           if (newest.kind === 'absent') {
@@ -102,7 +147,7 @@ describe('the one write rule (property, against the real server)', () => {
         }
         await collection.drop();
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 

@@ -53,6 +53,14 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({ EVENTS_RETENTION: '0' }).reconcile.eventRetentionMs).toBe(0);
     expect(configError({ EVENTS_RETENTION: 'a month' }).message).toContain('EVENTS_RETENTION');
   });
+
+  it('keeps every history version unless HISTORY_RETENTION says how long (keep or 0: all)', () => {
+    expect(loadConfig({}).reconcile.historyRetentionMs).toBe(0);
+    expect(loadConfig({ HISTORY_RETENTION: 'keep' }).reconcile.historyRetentionMs).toBe(0);
+    expect(loadConfig({ HISTORY_RETENTION: '0' }).reconcile.historyRetentionMs).toBe(0);
+    expect(loadConfig({ HISTORY_RETENTION: '400d' }).reconcile.historyRetentionMs).toBe(400 * 86_400_000);
+    expect(configError({ HISTORY_RETENTION: 'forever' }).message).toContain('HISTORY_RETENTION');
+  });
 });
 
 describe('loadConfig rejects bad values', () => {

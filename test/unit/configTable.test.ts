@@ -29,9 +29,14 @@ describe('renderConfigTable', () => {
     );
   });
 
-  it("never shows a secret's default", () => {
-    expect(rows.find((row) => row.startsWith('| `MONGODB_URI`'))).toContain('(secret)');
-    expect(table).not.toContain(settings.MONGODB_URI.default);
+  it("shows every default, a secret setting's too, and marks secret settings (review O2)", () => {
+    // The default of a secret setting is no secret (mongodb://127.0.0.1:27017); the value it is given is.
+    for (const [name, setting] of Object.entries(settings) as [string, { default?: string; secret?: boolean }][]) {
+      const row = rows.find((r) => r.startsWith(`| \`${name}\``)) ?? '';
+      if (setting.default !== undefined) expect(row, name).toContain(`| \`${setting.default}\``);
+      expect(row.includes('Its value is secret'), name).toBe(setting.secret === true);
+    }
+    expect(rows.find((row) => row.startsWith('| `MONGODB_URI`'))).toContain('`mongodb://127.0.0.1:27017`');
   });
 
   it("is already in Prettier's layout, so formatting the README never makes it drift", async () => {

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { advance, nextRequest, usersToWrite } from '../../activities/keyset';
+import { advance, missingFromPage, nextRequest, usersToWrite } from '../../activities/keyset';
 import { settleLane, type Lane } from '../../workflows/lanes';
 import type { SearchPage, SearchRequest } from '../../src/descope/api';
 import type { DescopeUser } from '../../src/store/types';
 import type { ScanCursor } from '../../workflows/messages';
+import { createPrng } from '../../src/emulator/prng';
 
 type Field = ScanCursor['field'];
 
@@ -157,17 +158,8 @@ interface SimUser {
   hidesField: boolean;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing simulation replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG in [0, 1) (the emulator's mulberry32), so a failing seed replays exactly. */
+const prng = (seed: number): (() => number) => createPrng(seed).next;
 
 /**
  * Descope's search as documented: ms filters (`from` exclusive, `to` inclusive, 0 = none), offset paging with no
@@ -433,6 +425,99 @@ describe('a lane scan while users are deleted', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Short pages: a page that holds fewer users than Descope's own total says it should is a fault, never the end.
+
+describe('missingFromPage', () => {
+  it('a keyset page shorter than the page size while the total says more match lacks the difference', () => {
+    expect(missingFromPage(cursorAt(), 0, 250, 100)).toBe(100);
+    expect(missingFromPage(cursorAt(), 40, 250, 100)).toBe(60);
+    expect(missingFromPage(cursorAt(), 40, 70, 100)).toBe(30);
+  });
+
+  it('a real last page (as many users as the total) and a full page lack nothing', () => {
+    expect(missingFromPage(cursorAt(), 7, 7, 100)).toBe(0);
+    expect(missingFromPage(cursorAt(), 0, 0, 100)).toBe(0);
+    expect(missingFromPage(cursorAt(), 100, 5000, 100)).toBe(0);
+  });
+
+  it('paging by offset, a page lacks what the total implies for its offset', () => {
+    const cluster = { second: T0, page: 2, total: 250, restarts: 0 };
+    expect(missingFromPage(cursorAt({ cluster }), 50, 250, 100)).toBe(0);
+    expect(missingFromPage(cursorAt({ cluster }), 0, 250, 100)).toBe(50);
+    expect(missingFromPage(cursorAt({ cluster: { ...cluster, page: 1 } }), 60, 250, 100)).toBe(40);
+    // Deletions shrank the second below this offset: an empty page is what Descope should send.
+    expect(missingFromPage(cursorAt({ cluster: { ...cluster, page: 3 } }), 0, 240, 100)).toBe(0);
+    const range = { second: null, page: 4, total: 900, restarts: 0 };
+    expect(missingFromPage(cursorAt({ afterSecond: T0, cluster: range }), 10, 450, 100)).toBe(40);
+  });
+});
+
+/** A search that, when `truncate` says so for a request, drops rows from its page but still reports the true total. */
+function flakySearch(
+  search: (request: SearchRequest) => SearchPage,
+  truncate: (request: number) => number | undefined,
+): { search: (request: SearchRequest) => SearchPage; truncated: Set<number> } {
+  let requests = 0;
+  const truncated = new Set<number>();
+  return {
+    truncated,
+    search: (request) => {
+      const page = search(request);
+      const keep = truncate(requests);
+      if (keep !== undefined && keep < page.users.length) truncated.add(requests);
+      requests += 1;
+      return keep === undefined ? page : { ...page, users: page.users.slice(0, keep) };
+    },
+  };
+}
+
+describe('a keyset scan when Descope sends short pages', () => {
+  it('flags exactly the pages that were cut short, and re-reading them reads every surviving user', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.array(fc.option(fc.nat({ max: 100 }), { freq: 3 }), { maxLength: 300 }),
+        ({ users, spanSeconds, field, pageSize, deletions, upperSecond, someHideField, seed }, cuts) => {
+          const sim = users.map((u, i) => ({
+            userId: `U${i}`,
+            second: T0 + (u.second % spanSeconds),
+            ms: (T0 + (u.second % spanSeconds)) * 1000 + u.offsetMs,
+            hidesField: someHideField && u.hidesField,
+            survives: u.survives,
+          }));
+          const upperMs = (T0 + upperSecond) * 1000 + 500;
+          const live = liveMap(sim);
+          const doomed = sim.filter((u) => !u.survives);
+          const flaky = flakySearch(fakeSearch(live, field, seed), (request) => cuts[request] ?? undefined);
+          let cursor = cursorAt({ field, upperMs });
+          const read = new Set<string>();
+          let requests = 0;
+          while (!cursor.done) {
+            if (requests > 100_000) throw new Error('scan did not finish');
+            for (const pick of deletions[requests] ?? []) {
+              const alive = doomed.filter((u) => live.has(u.userId));
+              const victim = alive[pick % Math.max(alive.length, 1)];
+              if (victim) live.delete(victim.userId);
+            }
+            const page = flaky.search(nextRequest(cursor, pageSize));
+            const short = missingFromPage(cursor, page.users.length, page.total, pageSize) > 0;
+            // Exactly the cut pages are flagged: a true last page, or an empty one past the end, never is.
+            expect(short).toBe(flaky.truncated.has(requests));
+            requests += 1;
+            if (short) continue; // the activity fails the attempt: Temporal reads the same request again
+            for (const user of page.users) read.add(user.userId);
+            cursor = advance(cursor, page.users, page.total, pageSize);
+          }
+          const expected = sim.filter((u) => u.survives && u.ms <= upperMs).map((u) => u.userId);
+          expect(expected.filter((id) => !read.has(id))).toEqual([]);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

@@ -15,7 +15,7 @@ describe('accepted deliveries reach the sink once, in one call', () => {
   it('turns a single event object into one apply request', async () => {
     const reply = await app.post(auditEvent({ action: 'UserCreated', userId: 'U1', occurred: 1780949905871 }));
     expect(reply.status).toBe(200);
-    expect(reply.json).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
+    expect(reply.json).toEqual({ accepted: 1, duplicates: 0, ignored: 0, invalid: 0, problems: [] });
     expect(sink.calls).toEqual([
       {
         applies: [
@@ -38,7 +38,7 @@ describe('accepted deliveries reach the sink once, in one call', () => {
       auditEvent({ action: 'UserModified', userId: 'U2' }),
       auditEvent({ action: 'UserDeleted', userId: 'U3' }),
     ]);
-    expect(reply.json).toEqual({ accepted: 3, duplicates: 0, ignored: 0 });
+    expect(reply.json).toEqual({ accepted: 3, duplicates: 0, ignored: 0, invalid: 0, problems: [] });
     expect(sink.calls).toHaveLength(1);
     expect(sink.calls[0]?.applies.map((a) => [a.action, a.userId])).toEqual([
       ['UserCreated', 'U1'],
@@ -64,14 +64,14 @@ describe('accepted deliveries reach the sink once, in one call', () => {
       auditEvent({ action: 'UserModified', userId: 'U1' }),
       auditEvent({ action: 'RoleCreated', userId: undefined }),
     ]);
-    expect(reply.json).toEqual({ accepted: 1, duplicates: 0, ignored: 2 });
+    expect(reply.json).toEqual({ accepted: 1, duplicates: 0, ignored: 2, invalid: 0, problems: [] });
     expect(sink.calls[0]?.applies).toHaveLength(1);
   });
 
   it('does not call the sink at all when nothing in the delivery is relevant', async () => {
     const reply = await app.post([auditEvent({ action: 'LoginSucceed' })]);
     expect(reply.status).toBe(200);
-    expect(reply.json).toEqual({ accepted: 0, duplicates: 0, ignored: 1 });
+    expect(reply.json).toEqual({ accepted: 0, duplicates: 0, ignored: 1, invalid: 0, problems: [] });
     expect(sink.calls).toHaveLength(0);
   });
 
@@ -88,26 +88,17 @@ describe('batch events', () => {
     ['top-level userIds', { userIds: ['U1', 'U2'] }],
     ['data.userIds (what the emulator sends)', { data: { userIds: ['U1', 'U2'] } }],
     ['data.users[].userId', { data: { users: [{ userId: 'U1', email: 'a@x' }, { userId: 'U2' }] } }],
-  ])('splits a batch naming its users in %s into one apply per user', async (_label, fields) => {
+  ])('takes a batch naming its users in %s as ONE event naming them all', async (_label, fields) => {
     const reply = await app.post([auditEvent({ action: 'UsersDeleted', userId: undefined, ID: 'evt1', ...fields })]);
-    expect(reply.json).toEqual({ accepted: 2, duplicates: 0, ignored: 0 });
+    expect(reply.json).toMatchObject({ accepted: 1, duplicates: 0, ignored: 0, invalid: 0 });
     expect(sink.calls[0]).toEqual({
       applies: [
         {
-          eventId: 'evt1:U1',
-          action: 'UserDeleted',
-          userId: 'U1',
+          eventId: 'evt1',
+          action: 'UsersDeleted',
+          userIds: ['U1', 'U2'],
           occurredMs: 1780949905871,
           receivedMs: NOW,
-          batchAction: 'UsersDeleted',
-        },
-        {
-          eventId: 'evt1:U2',
-          action: 'UserDeleted',
-          userId: 'U2',
-          occurredMs: 1780949905871,
-          receivedMs: NOW,
-          batchAction: 'UsersDeleted',
         },
       ],
       windows: [],
@@ -122,17 +113,14 @@ describe('batch events', () => {
         data: { userIds: ['U2', 'U3'], users: [{ userId: 'U1' }] },
       }),
     ]);
-    expect(sink.calls[0]?.applies.map((a) => a.userId)).toEqual(['U1', 'U2', 'U3']);
-    expect(sink.calls[0]?.applies.every((a) => a.action === 'UserCreated' && a.batchAction === 'UsersCreated')).toBe(
-      true,
-    );
+    expect(sink.calls[0]?.applies.map((a) => [a.action, a.userIds])).toEqual([['UsersCreated', ['U1', 'U2', 'U3']]]);
   });
 
   it('turns a batch that names no users into a window request around occurred', async () => {
     const reply = await app.post([
       auditEvent({ action: 'UsersModified', userId: undefined, data: null, occurred: '1780949905871' }),
     ]);
-    expect(reply.json).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
+    expect(reply.json).toMatchObject({ accepted: 1, duplicates: 0, ignored: 0 });
     expect(sink.calls[0]).toEqual({
       applies: [],
       windows: [
@@ -179,18 +167,26 @@ describe('event identity', () => {
     const ids = idsOf();
     expect(ids[0]).toBe('AbC_12-x');
     for (const id of ids) expect(id).toMatch(SAFE_ID);
-    expect(ids[2]).toMatch(/^b1:h[0-9a-f]{32}$/);
+    expect(ids[1]).toMatch(/^h[0-9a-f]{32}$/);
+    expect(ids[2]).toBe('b1');
   });
 
   it('deduplicates identical events within one delivery before the sink, and reports them', async () => {
     const reply = await app.post([auditEvent(), auditEvent(), auditEvent({ userId: 'U2' })]);
-    expect(reply.json).toEqual({ accepted: 2, duplicates: 1, ignored: 0 });
+    expect(reply.json).toEqual({ accepted: 2, duplicates: 1, ignored: 0, invalid: 0, problems: [] });
     expect(sink.calls[0]?.applies).toHaveLength(2);
   });
 
-  it("adds the sink's duplicates (events already started by an earlier delivery) to the response", async () => {
-    sink.respond = () => Promise.resolve({ started: 0, duplicates: 1 });
+  it("adds the sink's duplicates (the same delivery taken before) to the response, and names the intake", async () => {
+    sink.respond = () => Promise.resolve({ started: 0, duplicates: 1, intake: 'descope-intake-x' });
     const reply = await app.post([auditEvent()]);
-    expect(reply.json).toEqual({ accepted: 0, duplicates: 1, ignored: 0 });
+    expect(reply.json).toEqual({
+      accepted: 0,
+      duplicates: 1,
+      ignored: 0,
+      invalid: 0,
+      problems: [],
+      intake: 'descope-intake-x',
+    });
   });
 });

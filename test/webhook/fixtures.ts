@@ -11,6 +11,8 @@ import type { EventSink, SinkReadiness, SinkResult, SinkWork } from '../../src/w
 
 export const WEBHOOK_PATH = '/webhooks/descope';
 export const NOW = 1_780_950_000_000;
+/** The project the test app is configured for: auditEvent() belongs to it. */
+export const PROJECT_ID = 'P2abc';
 
 export const baseConfig: Config['webhook'] = {
   port: 0,
@@ -94,6 +96,7 @@ export async function startApp(
     config: { ...baseConfig, ...overrides },
     sink,
     logger,
+    projectId: PROJECT_ID,
     now: () => NOW,
     ...(options.registry ? { registry: options.registry } : {}),
   });
@@ -137,7 +140,7 @@ export function auditEvent(overrides: Record<string, unknown> = {}): Record<stri
   return {
     action: 'UserModified',
     type: 'info',
-    projectId: 'P2abc',
+    projectId: PROJECT_ID,
     userId: 'U2b2Jq9PXd6OBWIe7jOJ8aFbouGy',
     actorId: 'K2mgmt',
     occurred: 1780949905871,

@@ -8,6 +8,8 @@ export interface RequestLogEntry {
   endpoint: string;
   status: number;
   at: number;
+  /** What kind of call of its endpoint it was, where tests tell them apart: `userIds` for a search by ids. */
+  kind?: string;
 }
 
 const LOG_LIMIT = 100_000;
@@ -16,8 +18,8 @@ export class RequestCounters {
   private counts = new Map<string, Map<number, number>>();
   private entries: RequestLogEntry[] = [];
 
-  record(endpoint: string, status: number): void {
-    this.entries.push({ endpoint, status, at: Date.now() });
+  record(endpoint: string, status: number, kind?: string): void {
+    this.entries.push({ endpoint, status, at: Date.now(), ...(kind && { kind }) });
     if (this.entries.length > LOG_LIMIT) this.entries.splice(0, this.entries.length - LOG_LIMIT);
     const byStatus = this.counts.get(endpoint) ?? new Map<number, number>();
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);

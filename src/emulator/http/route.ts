@@ -42,12 +42,19 @@ export function mountRoute(router: Router, ctx: EmulatorContext, spec: RouteSpec
       if (!verdict.ok) throw rateLimited(verdict.retryAfterSec);
       await parseJson(req, res);
       const body = await handler(req);
-      ctx.counters.record(spec.endpoint, 200);
+      ctx.counters.record(spec.endpoint, 200, callKind(spec.endpoint, req.body));
       res.status(200).json(body ?? {});
     } catch (error) {
       sendError(res, ctx, spec.endpoint, error);
     }
   });
+}
+
+/** A search by user ids (the event path's confirmation of absence) against every other search. */
+function callKind(endpoint: EndpointName, body: unknown): string | undefined {
+  if (endpoint !== 'search' || typeof body !== 'object' || body === null) return undefined;
+  const ids = (body as { userIds?: unknown }).userIds;
+  return Array.isArray(ids) && ids.length > 0 ? 'userIds' : undefined;
 }
 
 /**
