@@ -259,10 +259,16 @@ function mirror(carry: AuditFeedCarry, settings: AuditFeedSettings): Record<stri
   return { ...mirrorFields(carry), intervalMs: settings.intervalMs, overlapMs: settings.overlapMs };
 }
 
+/** Past a window's first page: every poll reads one page, and only a backlog reads on below it. */
+function catchingUp(carry: AuditFeedCarry): boolean {
+  const drain = carry.drain;
+  return drain !== undefined && (drain.upperMs < drain.toMs || drain.page > 0);
+}
+
 function mirrorFields(carry: AuditFeedCarry): Record<string, unknown> {
   return {
     cursorMs: carry.cursorMs,
-    state: carry.drain ? 'catching-up' : 'running',
+    state: catchingUp(carry) ? 'catching-up' : 'running',
     lastPollAt: carry.lastPollMs === undefined ? null : new Date(carry.lastPollMs),
     ...carry.counts,
     workflowId: workflowInfo().workflowId,
@@ -271,7 +277,7 @@ function mirrorFields(carry: AuditFeedCarry): Record<string, unknown> {
 
 function progressOf(carry: AuditFeedCarry, settings: AuditFeedSettings): AuditFeedProgress {
   return {
-    state: carry.paused ? 'paused' : carry.drain ? 'catching-up' : 'running',
+    state: carry.paused ? 'paused' : catchingUp(carry) ? 'catching-up' : 'running',
     cursor: new Date(carry.cursorMs).toISOString(),
     lagSeconds: Math.max(Math.round((Date.now() - carry.cursorMs) / 1000), 0),
     ...settings,
