@@ -221,52 +221,8 @@ export type SettingName = keyof typeof settings;
 
 type Parsed = { [K in SettingName]: z.output<(typeof settings)[K]['schema']> };
 
-export interface Config {
-  descope: {
-    projectId: string | undefined;
-    managementKey: string | undefined;
-    baseUrl: string | undefined;
-    searchRpm: number;
-    loadRpm: number;
-    timeoutMs: number;
-    includeTestUsers: boolean;
-  };
-  mongo: { uri: string; db: string };
-  temporal: { address: string; namespace: string; taskQueue: string };
-  webhook: {
-    port: number;
-    host: string;
-    path: string;
-    auth: 'none' | 'bearer' | 'apikey' | 'basic' | 'oauth2' | undefined;
-    token: string | undefined;
-    apiKeyHeader: string;
-    apiKey: string | undefined;
-    basicUser: string | undefined;
-    basicPassword: string | undefined;
-    jwksUrl: string | undefined;
-    jwtIssuer: string | undefined;
-    jwtAudience: string | undefined;
-    hmacSecret: string | undefined;
-    maxBodyBytes: number;
-    maxEvents: number;
-    startTimeoutMs: number;
-  };
-  reconcile: {
-    intervalMs: number;
-    overlapMs: number;
-    fullSweepIntervalMs: number;
-    maxDeleteFraction: number;
-    minDelete: number;
-    eventRetentionMs: number;
-    /** 0: keep every version. */
-    historyRetentionMs: number;
-    applySchedulesOnStart: boolean;
-  };
-  auditFeed: { intervalMs: number; overlapMs: number };
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  metricsPort: number;
-  temporalMetricsPort: number;
-}
+/** The settings grouped by the part that reads them; its type follows from the schemas above. */
+export type Config = ReturnType<typeof grouped>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -286,6 +242,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const v = values as Parsed;
   if (problems.length === 0) problems.push(...crossChecks(v));
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return grouped(v);
+}
+
+function grouped(v: Parsed) {
   return {
     descope: {
       projectId: v.DESCOPE_PROJECT_ID,
@@ -323,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDeleteFraction: v.SWEEP_MAX_DELETE_FRACTION,
       minDelete: v.SWEEP_MIN_DELETE,
       eventRetentionMs: v.EVENTS_RETENTION,
+      /** 0: keep every version. */
       historyRetentionMs: v.HISTORY_RETENTION,
       applySchedulesOnStart: v.SCHEDULES_APPLY_ON_START,
     },

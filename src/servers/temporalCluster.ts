@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { stringify } from 'yaml';
@@ -20,22 +22,27 @@ export interface TemporalClusterTools {
   sqlTool: string;
 }
 
-/** Builds the Temporal server and its SQL schema tool once into the cache (one `go install`, niced). */
+const moduleDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/temporal-server');
+
+/**
+ * Builds the Temporal server and its SQL schema tool once into the cache (niced), from scripts/temporal-server:
+ * the server at the dependency versions the CLI v1.5.1 selects, so its build reuses the CLI build's compiled
+ * packages (measured cold on 2 cores: README "First run").
+ */
 export async function resolveTemporalClusterTools(
   log: (line: string) => void = () => {},
 ): Promise<TemporalClusterTools> {
-  const dir = join(cacheDir(), 'bin', `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(moduleDir, file)));
+  const dir = join(cacheDir(), 'bin', `temporal-server-${TEMPORAL_SERVER_VERSION}-${hash.digest('hex').slice(0, 12)}`);
   await goBuildOnce(
     dir,
     `Temporal server ${TEMPORAL_SERVER_VERSION} and its SQL schema tool`,
-    (tmp) => ({
-      args: [
-        'install',
-        ...['cmd/server', 'cmd/tools/sql'].map((p) => `go.temporal.io/server/${p}@${TEMPORAL_SERVER_VERSION}`),
-      ],
-      env: { GOBIN: tmp },
-      output: tmp,
-    }),
+    (tmp) => {
+      const output = join(tmp, 'out');
+      const packages = ['cmd/server', 'cmd/tools/sql'].map((p) => `go.temporal.io/server/${p}`);
+      return { args: ['build', '-o', `${output}/`, ...packages], cwd: moduleDir, output };
+    },
     log,
     { nice: true },
   );
