@@ -16,6 +16,12 @@ import { MongoNetworkError } from 'mongodb';
  * waiting on a socket that closes fail when it closes: the heartbeat fails normally and the next one opens a
  * new connection. It changes nothing while sockets are healthy. If the driver's internals ever change shape,
  * it leaves them alone.
+ *
+ * Upstream: the wait is `Connection.writeCommand`'s await of 'drain', which listens for 'drain' and 'error' only
+ * (added in https://github.com/mongodb/node-mongodb-native/pull/4022). The closest upstream report is NODE-6370
+ * (https://jira.mongodb.org/browse/NODE-6370, fixed by pull 4245: a hang in the same wait under load); no report
+ * of this case (a socket destroyed before the write) was found. Drop the guard once the driver also settles
+ * that wait on 'close' (check: restart the local server under concurrent writes with the guard off).
  */
 export function installDriverGuard(): boolean {
   if (installed) return true;
