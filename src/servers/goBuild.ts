@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { run } from './process';
 
 export class ToolchainMissingError extends Error {
@@ -20,7 +20,7 @@ export async function goBuildOnce(
   if (existsSync(target)) return target;
   await requireGo(what);
   mkdirSync(dirname(target), { recursive: true });
-  const tmp = join(dirname(target), `.building-${process.pid}-${Date.now()}`);
+  const tmp = join(dirname(target), `.building-${basename(target)}-${process.pid}-${Date.now()}`);
   mkdirSync(tmp, { recursive: true });
   const { args, output, cwd, env } = build(tmp);
   log(`Building ${what} with Go (first run only; this can take several minutes)...`);
