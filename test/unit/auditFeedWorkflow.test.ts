@@ -1,10 +1,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { AuditPageInput, AuditPageOutput } from '../../activities/auditFeed';
-import { resolveTemporalCli } from '../../src/servers';
-import { workflowsPath } from '../../src/temporal/worker';
+import { useLocalTestServer } from '../fixtures/localTestServer';
 import type { AuditFeedInput } from '../../workflows/auditFeed';
 import { AUDIT_FEED_STATE_ID, WORKFLOW_TYPES, feedProgressQuery } from '../../workflows/messages';
 
@@ -13,21 +11,7 @@ import { AUDIT_FEED_STATE_ID, WORKFLOW_TYPES, feedProgressQuery } from '../../wo
  * `progress` query and the sync_state mirror are seen while a read is in flight, as an operator sees them.
  */
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  const path = await resolveTemporalCli();
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } });
-  bundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const server = useLocalTestServer();
 
 /** Reads the test answers one by one: `next()` waits for the feed's next request and returns it with its answer. */
 function heldReads() {
@@ -79,10 +63,10 @@ describe('auditFeed progress', () => {
     const taskQueue = 'q-feed-state';
     const held = heldReads();
     const worker = await Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
+      connection: server.env.nativeConnection,
+      namespace: server.env.namespace,
       taskQueue,
-      workflowBundle: bundle,
+      workflowBundle: server.bundle,
       activities: held.activities,
     });
     const input: AuditFeedInput = {
@@ -94,7 +78,7 @@ describe('auditFeed progress', () => {
       pageDelayMs: 50,
     };
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(WORKFLOW_TYPES.auditFeed, {
+      const handle = await server.env.client.workflow.start(WORKFLOW_TYPES.auditFeed, {
         taskQueue,
         workflowId: 'feed-state',
         args: [input],

@@ -1,12 +1,11 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import type { DescopeApi, SearchRequest } from '../../src/descope/api';
 import { createPrng } from '../../src/emulator/prng';
-import { resolveTemporalCli } from '../../src/servers';
 import type { DescopeUser, MongoStore, UserObservation, WriteResult } from '../../src/store';
-import { workflowsPath } from '../../src/temporal/worker';
+import { useLocalTestServer } from '../fixtures/localTestServer';
 import {
   WORKFLOW_TYPES,
   pauseSignal,
@@ -79,40 +78,23 @@ function seededUsers(seed: number, count: number): DescopeUser[] {
   }));
 }
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  const path = await resolveTemporalCli();
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } });
-  bundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const server = useLocalTestServer();
 
 async function runBackfill(
   taskQueue: string,
   users: DescopeUser[],
   input: BackfillInput,
-  drive?: (
-    handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>,
-    calls: Calls,
-  ) => Promise<void>,
+  drive?: (handle: WorkflowHandle, calls: Calls) => Promise<void>,
 ) {
   const calls: Calls = { searches: 0, whilePaused: 0, paused: () => false };
   const fake = fakeStore();
   const activities = createActivities({ descope: fakeDescope(users, calls), store: fake.store, projectId: 'P-test' });
-  const common = { connection: env.nativeConnection, namespace: env.namespace, activities };
+  const common = { connection: server.env.nativeConnection, namespace: server.env.namespace, activities };
   const workers = await Promise.all([
-    Worker.create({ ...common, taskQueue, workflowBundle: bundle }),
+    Worker.create({ ...common, taskQueue, workflowBundle: server.bundle }),
     Worker.create({ ...common, taskQueue: taskQueues.search(taskQueue) }),
   ]);
-  const handle = await env.client.workflow.start(WORKFLOW_TYPES.backfill, {
+  const handle = await server.env.client.workflow.start(WORKFLOW_TYPES.backfill, {
     taskQueue,
     workflowId: `bf-${taskQueue}`,
     args: [input],
