@@ -3,7 +3,7 @@ import { startRig, type Rig } from '../rig';
 import { median, percentile, round } from '../stats';
 import type { ScenarioContext, ScenarioResult } from '../scenario';
 import { randomUUID } from 'node:crypto';
-import { elapsed } from '../stats';
+import { elapsed, sleep } from '../stats';
 import { startDeployment } from '../webhookServer';
 import { applied, deliver, type DeliveryPlan } from './webhookDeliveries';
 import { batchEventCost, descopeRequests, oneActivityCeiling, type BatchEventCost } from './webhookBatches';
@@ -39,6 +39,9 @@ interface Combination {
   failures: number;
   /** Descope requests (batch loads, loads, searches) per event applied. */
   descopeRequestsPerEvent: number;
+  /** A plain client's workflow start while this combination posts (one at a time, every 100 ms): the server's share. */
+  probeStartP50Ms: number;
+  probeStartP99Ms: number;
 }
 
 /**
@@ -143,6 +146,11 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
       lagReceivedP50MsSteady: steady.lagReceivedP50Ms,
       lagReceivedP99MsSteady: steady.lagReceivedP99Ms,
       serverStartP99MsAt16: ceiling.startP99MsAt16,
+      ...(at16(1) && {
+        serverStartP50MsUnderSingleAt16: at16(1)!.probeStartP50Ms,
+        serverStartP99MsUnderSingleAt16: at16(1)!.probeStartP99Ms,
+      }),
+      ...(at16(Math.max(...SIZES)) && { serverStartP99MsUnderBatchAt16: at16(Math.max(...SIZES))!.probeStartP99Ms }),
       serverStartsPerSecond: ceiling.startsPerSecond,
       serverStartP50Ms: ceiling.startP50Ms,
       serverStartP99Ms: ceiling.startP99Ms,
@@ -202,6 +210,8 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
         'from occurred p99 ms',
         'refused attempts',
         'Descope requests/event',
+        'server start p50 ms',
+        'server start p99 ms',
       ],
       rows: combos.map((c) => [
         c.size,
@@ -216,6 +226,8 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
         c.lagOccurredP99Ms,
         c.refusals,
         c.descopeRequestsPerEvent,
+        c.probeStartP50Ms,
+        c.probeStartP99Ms,
       ]),
     },
     notes: [
@@ -226,10 +238,11 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<ScenarioRes
       'FerretDB: a UserModified of a stored user takes the update path, whose updateMany and find-by-$in scan the whole users collection on FerretDB (about 0.5-1 s per 1000 stored users on this machine); real MongoDB uses the _id index.',
       'acks/s: events acknowledged per second of posting. Lag: from receipt at the endpoint (events.receivedAt) or from `occurred` to the MongoDB write (events.appliedAt). The combinations post as fast as answers come, which outruns applying: their lag measures the backlog of a flood (lagReceivedP99MsWorst), not the lag at a rate Descope produces.',
       `Steady (lagReceivedP99MsSteady, steadyAckP99Ms): ${STEADY_EVENTS} one-event deliveries posted open-loop at ${STEADY_PER_SECOND} a second (a delivery starts every ${1000 / STEADY_PER_SECOND} ms whether or not earlier ones are answered), the issue's lag target's load.`,
+      'server start p50/p99 ms (serverStartP99MsUnderSingleAt16, ...UnderBatchAt16): while a combination posts, a plain client starts a workflow on an unpolled task queue one at a time every 100 ms: what one Temporal start costs under the load that combination and its applying put on the same 2 cores, the floor under its acknowledgements.',
       "serverStartP99MsAt16: p99 of one workflow start from a plain client loop with 16 starts in flight, no HTTP and no worker: the Temporal server's own share of an acknowledgement at the concurrency of the ack targets.",
       'A refused delivery (503: Temporal did not take the workflow starts within WEBHOOK_START_TIMEOUT) is redelivered after 1 s, up to 5 attempts, as Descope would; its ack latency runs from the first attempt.',
       'Deployed as in production: the `webhook` and `worker` commands each run as their own process (the emulator and the posting client share the bench process). Combinations run one after another, each on a fresh database and fresh processes, and each waits until all its events are applied.',
-      'Temporal alone (serverStartsPerSecond, serverStartP50Ms/P99Ms): a plain client loop starting workflows, no HTTP and no worker, 200 one at a time, 1000 at 32 in flight, then 1000 at 16 in flight. Every acknowledged DELIVERY is one such start (of its intake workflow, whatever its size), so this bounds deliveries/s on this machine; the intake then starts the event workflows as children, after the acknowledgement.',
+      'Temporal alone (serverStartsPerSecond, serverStartP50Ms/P99Ms): a plain client loop starting workflows, no HTTP and no worker, 200 one at a time, 1000 at 32 in flight, then 1000 at 16 in flight. Every acknowledged delivery is in one such start (of an intake workflow, whatever its size; deliveries arriving while two starts are out share the next one), and the intake then starts the event workflows as children, after the acknowledgement.',
     ],
     details: { events, combinations: combos },
   };
@@ -285,17 +298,42 @@ async function serverCeiling(rig: Rig): Promise<Ceiling> {
   };
 }
 
+/**
+ * The Temporal server's own share of an acknowledgement under the load a combination puts on it: while the
+ * deliveries are posted (and the worker applies them), a plain client starts a workflow on a task queue nobody
+ * polls, one at a time, every 100 ms (10 a second, small beside the load). No HTTP, no grouping, no worker.
+ */
+function startProbe(rig: Rig): { stop: () => void; latencies: Promise<number[]> } {
+  const taskQueue = `probe-${randomUUID()}`;
+  let stopped = false;
+  const latencies = (async () => {
+    const seen: number[] = [];
+    for (let i = 0; !stopped; i++) {
+      const t0 = performance.now();
+      await rig.client.workflow.start('applyAuditEvent', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [] });
+      seen.push(elapsed(t0));
+      await sleep(Math.max(0, 100 - elapsed(t0)));
+    }
+    return seen;
+  })();
+  return { stop: () => (stopped = true), latencies };
+}
+
 /** One combination on a fresh database, worker process and webhook process, so each starts from the same state. */
 async function measure(rig: Rig, plan: DeliveryPlan, ctx: ScenarioContext): Promise<Combination> {
   const run = await rig.openRun({ worker: false });
   const webhook = await startDeployment(rig, run, ctx.servers);
   try {
     rig.emulator.counters.reset();
-    const sent = await deliver(webhook, rig.emulator, plan);
+    const probe = startProbe(rig);
+    const sent = await deliver(webhook, rig.emulator, plan).finally(() => probe.stop());
     const times = await applied(run.store, plan, sent.acknowledged, Math.max(180_000, plan.events * 500));
+    const probed = await probe.latencies;
     return {
       ...summarise(plan, sent, times),
       descopeRequestsPerEvent: round(descopeRequests(rig.emulator) / plan.events, 3),
+      probeStartP50Ms: round(percentile(probed, 50), 1),
+      probeStartP99Ms: round(percentile(probed, 99), 1),
     };
   } finally {
     await webhook.close();
@@ -307,7 +345,7 @@ function summarise(
   plan: DeliveryPlan,
   sent: Awaited<ReturnType<typeof deliver>>,
   times: Awaited<ReturnType<typeof applied>>,
-): Omit<Combination, 'descopeRequestsPerEvent'> {
+): Omit<Combination, 'descopeRequestsPerEvent' | 'probeStartP50Ms' | 'probeStartP99Ms'> {
   const fromReceived = times.map((t) => t.appliedAt - t.receivedAt);
   const fromOccurred = times.map((t) => t.appliedAt - t.occurredAt);
   const first = Math.min(...times.map((t) => t.receivedAt));

@@ -68,7 +68,8 @@ export async function acceptDelivery(deps: AcceptDeps, req: Request, res: Respon
 
 /**
  * The 2xx reply. `accepted`: events this delivery made durable (a new intake took them); `duplicates`: events
- * repeated inside the delivery, plus all of them when the same delivery had already been taken; `invalid`:
+ * repeated inside the delivery or carried by another delivery of its group, plus all of them when the same
+ * delivery had already been taken; `invalid`:
  * events skipped, with the first few `problems`. Whether an event was started by an EARLIER, different
  * delivery only the intake workflow knows (its result counts it).
  */

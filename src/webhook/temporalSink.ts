@@ -4,6 +4,7 @@ import { WORKFLOW_TYPES, workflowIds, type ApplyEventInput } from '../../workflo
 import type { IntakeInput } from '../../workflows/intakeDelivery';
 import { searchAttributesFor } from '../temporal/searchAttributes';
 import { SinkUnavailableError } from './errors';
+import { GROUP_COMMIT, groupCommit, type GroupCommitOptions, type StartGroup } from './groupCommit';
 import type { MongoStore } from '../store/mongoStore';
 import type { ApplyRequest, EventSink, SinkWork } from './types';
 
@@ -19,36 +20,36 @@ export interface TemporalSinkDeps {
 }
 
 /**
- * Hands a delivery to Temporal durably with ONE call, whatever its size: it starts an `intakeDelivery`
- * workflow holding the delivery's event ids, which then starts each event's own workflow. The intake's id
- * derives from the delivery's event ids, so the same delivery again is a no-op while its intake runs or after
- * it completed (a failed or terminated intake may run again). The webhook acknowledges only after this resolves.
+ * Hands deliveries to Temporal durably, ONE call per group of deliveries whatever their size (`groupCommit`):
+ * it starts an `intakeDelivery` workflow holding the group's event ids, which then starts each event's own
+ * workflow. The intake's id derives from the event ids, so the same delivery again, alone, is a no-op while its
+ * intake runs or after it completed (a failed or terminated intake may run again); an event that reaches a new
+ * intake twice is a no-op at its own workflow id. The webhook acknowledges only after the start resolves.
  */
-export function createTemporalSink(deps: TemporalSinkDeps): EventSink {
+export function createTemporalSink(deps: TemporalSinkDeps, options: GroupCommitOptions = GROUP_COMMIT): EventSink {
   const { client, taskQueue, projectId } = deps;
+  const startGroup: StartGroup = async (work, signal) => {
+    const workflowId = workflowIds.intake(deliveryKey(work));
+    try {
+      await client.withAbortSignal(signal, () =>
+        client.workflow.start(WORKFLOW_TYPES.intake, {
+          taskQueue,
+          workflowId,
+          args: [intakeInput(deps, work)],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          ...searchAttributesFor(deps.searchAttributes, 'intake', projectId),
+        }),
+      );
+      return { started: true, intake: workflowId };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { started: false, intake: workflowId };
+      if (signal.aborted || isUnavailable(error))
+        throw new SinkUnavailableError('Temporal is unavailable', { cause: error });
+      throw error;
+    }
+  };
   return {
-    async submit(work, signal) {
-      const events = work.applies.length + work.windows.length;
-      const workflowId = workflowIds.intake(deliveryKey(work));
-      try {
-        await client.withAbortSignal(signal, () =>
-          client.workflow.start(WORKFLOW_TYPES.intake, {
-            taskQueue,
-            workflowId,
-            args: [intakeInput(deps, work)],
-            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-            ...searchAttributesFor(deps.searchAttributes, 'intake', projectId),
-          }),
-        );
-        return { started: events, duplicates: 0, intake: workflowId };
-      } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError)
-          return { started: 0, duplicates: events, intake: workflowId };
-        if (signal.aborted || isUnavailable(error))
-          throw new SinkUnavailableError('Temporal is unavailable', { cause: error });
-        throw error;
-      }
-    },
+    submit: groupCommit(startGroup, options),
     async ready() {
       const [temporal, mongo] = await Promise.all([
         client.connection.workflowService.getSystemInfo({}).then(

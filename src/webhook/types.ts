@@ -33,9 +33,12 @@ export interface SinkWork {
 export interface SinkResult {
   /** Events handed to new durable work (a new intake). */
   started: number;
-  /** Events whose delivery had already been taken (the same events redelivered): nothing new was started. */
+  /**
+   * Events whose delivery had already been taken (the same events redelivered): nothing new was started; or
+   * events another delivery of the same group already carried.
+   */
   duplicates: number;
-  /** The intake workflow that starts this delivery's event workflows, when there is one. */
+  /** The intake workflow that starts this delivery's event workflows (and those of its group), when there is one. */
   intake?: string;
 }
 

@@ -1,6 +1,7 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions, type WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import fc from 'fast-check';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { WORKFLOW_TYPES, workflowIds, type ApplyEventInput, type ReconcileInput } from '../../workflows/messages';
 import type { IntakeResult } from '../../workflows/intakeDelivery';
@@ -21,16 +22,26 @@ afterEach(async () => {
   webhook = undefined;
 });
 
-/** A Temporal client whose every gRPC call (start, signal, describe, ...) is recorded by method name. */
-async function countingClient(): Promise<{ client: Client; calls: string[] }> {
+/**
+ * A Temporal client whose every gRPC call (start, signal, describe, ...) is recorded by method name; with
+ * `startDelayMs`, each workflow start reaches the server that much later, as on a loaded server.
+ */
+async function countingClient(startDelayMs = 0): Promise<{ client: Client; calls: string[] }> {
   const calls: string[] = [];
   const record: GrpcInterceptor = (options, nextCall) => {
-    calls.push(String(options.method_definition.path).split('/').pop() ?? '');
+    const method = String(options.method_definition.path).split('/').pop() ?? '';
+    calls.push(method);
     return nextCall(options) as ReturnType<GrpcInterceptor>;
   };
   const connection = await Connection.connect({ address: inject('temporalAddress'), interceptors: [record] });
   cleanups.push(() => connection.close());
-  return { client: new Client({ connection }), calls };
+  const slower: WorkflowClientInterceptor = {
+    start: async (input, next) => {
+      await delay(startDelayMs);
+      return next(input);
+    },
+  };
+  return { client: new Client({ connection, interceptors: { workflow: startDelayMs > 0 ? [slower] : [] } }), calls };
 }
 
 async function backfilledStack(seed: number, userCount: number): Promise<Stack> {
@@ -113,6 +124,33 @@ describe('acknowledging a delivery costs one Temporal call, whatever its size', 
       expect(described.parentExecution?.workflowId).toBe(reply.intake);
       expect(described.status.name).toBe('COMPLETED');
     }
+    await expectExactCopy(stack);
+  });
+
+  it('16 one-event deliveries in flight share intake starts: far fewer calls than deliveries, every event applied once', async () => {
+    stack = await backfilledStack(64, 0);
+    // Each start takes 300 ms more, as on a loaded server: the deliveries posted together then arrive while
+    // the first starts are out, whatever this machine's speed.
+    const { client, calls } = await countingClient(300);
+    webhook = await startWebhook({
+      client,
+      store: stack.store,
+      taskQueue: stack.taskQueue,
+      projectId: stack.projectId,
+    });
+    for (let i = 0; i < 16; i++) stack.emulator.users.create({ email: `group-${i}@example.com` });
+    const events = userEvents(stack);
+    calls.length = 0;
+    const replies = await Promise.all(events.map((event) => posted(event)));
+    const starts = calls.filter((c) => c === 'StartWorkflowExecution');
+    // The first two start alone; the fourteen arriving meanwhile share the next start (or two, if some arrive late).
+    expect(starts.length).toBeLessThanOrEqual(4);
+    expect(new Set(replies.map((r) => r.intake)).size).toBe(starts.length);
+    expect(replies.map((r) => [r.accepted, r.duplicates])).toEqual(events.map(() => [1, 0]));
+
+    await settled(stack, 16);
+    const runs = await runsById(stack, WORKFLOW_TYPES.applyEvent);
+    expect([...runs.keys()].sort()).toEqual(events.map((e) => workflowIds.event(e.ID)).sort());
     await expectExactCopy(stack);
   });
 });
