@@ -2,6 +2,7 @@ import { withDescopeFailures, withStoreFailures } from './failures';
 import { withHeartbeats } from './heartbeat';
 import type { ActivityDeps } from './deps';
 import { HISTORY_STATE_ID } from '../src/store/historyRead';
+import type { DescopeUser } from '../src/store';
 
 export interface AbsentUser {
   userId: string;
@@ -17,7 +18,7 @@ export interface AbsentUser {
  * silently, so an omission alone is not proof).
  */
 export function sweepActivities(deps: ActivityDeps) {
-  const { descope, store, metrics, gates, eventRetentionMs, historyRetentionMs, now = Date.now } = deps;
+  const { store, eventRetentionMs, historyRetentionMs, now = Date.now } = deps;
   return {
     /**
      * Housekeeping after a sweep: event records older than EVENTS_RETENTION go, and so do history versions
@@ -25,7 +26,7 @@ export function sweepActivities(deps: ActivityDeps) {
      * workflow and its histories keep their shape). Returns the event records dropped.
      */
     async pruneEventRecords(): Promise<number> {
-      if (historyRetentionMs) await pruneHistory(historyRetentionMs);
+      if (historyRetentionMs) await pruneHistory(deps, historyRetentionMs);
       if (!eventRetentionMs) return 0;
       return store.pruneEvents(now() - eventRetentionMs);
     },
@@ -38,64 +39,59 @@ export function sweepActivities(deps: ActivityDeps) {
       return (await store.countUsers()).live;
     },
 
-    /** One batch load of the candidates: writes the ones Descope returns, returns the ids it omitted. */
-    confirmAbsent: (userIds: string[]): Promise<string[]> =>
-      withHeartbeats(async () => {
-        const { found, sentAt } = await withDescopeFailures(
-          async (at) => ({ found: await descope.loadUsers(userIds), sentAt: at }),
-          () => metrics?.rateLimited.inc({ call: 'load' }),
-          gates?.load,
-          now,
-        );
-        await writeFound(found, sentAt);
-        const present = new Set(found.map((u) => u.userId));
-        return userIds.filter((id) => !present.has(id));
-      }),
-
-    /** One search by id (test users included) for what the batch load omitted: what it also lacks is absent. */
-    confirmMissing: (userIds: string[]): Promise<AbsentUser[]> =>
-      withHeartbeats(async () => {
-        const request = { userIds, withTestUser: true, limit: userIds.length, page: 0 };
-        const { page, sentAt } = await withDescopeFailures(
-          async (at) => ({ page: await descope.searchUsers(request), sentAt: at }),
-          () => metrics?.rateLimited.inc({ call: 'search' }),
-          gates?.search,
-          now,
-        );
-        const wanted = new Set(userIds);
-        const found = page.users.filter((u) => wanted.has(u.userId));
-        await writeFound(found, sentAt);
-        const present = new Set(found.map((u) => u.userId));
-        return userIds.filter((id) => !present.has(id)).map((userId) => ({ userId, observedAt: sentAt }));
-      }),
-
-    async writeTombstones(users: AbsentUser[]): Promise<number> {
-      const result = await withStoreFailures(() =>
-        store.writeUsers(
-          users.map((u) => ({ kind: 'absent' as const, userId: u.userId, observedAt: u.observedAt })),
-          'sweep',
-        ),
-      );
-      metrics?.recordWrite('sweep', result);
-      return result.tombstoned;
-    },
+    confirmAbsent: (userIds: string[]) => withHeartbeats(() => confirmAbsent(deps, userIds)),
+    confirmMissing: (userIds: string[]) => withHeartbeats(() => confirmMissing(deps, userIds)),
+    writeTombstones: (users: AbsentUser[]) => writeTombstones(deps, users),
   };
+}
 
-  /** Stops well inside the activity's one-minute timeout; the next sweep goes on where this one stopped. */
-  async function pruneHistory(retentionMs: number): Promise<void> {
-    const beforeMs = now() - retentionMs;
-    const result = await store.pruneHistory(beforeMs, Date.now() + 30_000); // a real deadline, whatever `now` says
-    await store.setState(HISTORY_STATE_ID, { lastPrune: { at: new Date(now()), beforeMs, ...result } });
-  }
+/** One batch load of the candidates: writes the ones Descope returns, returns the ids it omitted. */
+async function confirmAbsent(deps: ActivityDeps, userIds: string[]): Promise<string[]> {
+  const { found, sentAt } = await withDescopeFailures(
+    async (at) => ({ found: await deps.descope.loadUsers(userIds), sentAt: at }),
+    () => deps.metrics?.rateLimited.inc({ call: 'load' }),
+    deps.gates?.load,
+    deps.now,
+  );
+  await writeFound(deps, found, sentAt);
+  const present = new Set(found.map((u) => u.userId));
+  return userIds.filter((id) => !present.has(id));
+}
 
-  async function writeFound(found: Awaited<ReturnType<typeof descope.loadUsers>>, observedAt: number) {
-    if (found.length === 0) return;
-    const result = await withStoreFailures(() =>
-      store.writeUsers(
-        found.map((user) => ({ kind: 'snapshot' as const, user, observedAt })),
-        'sweep',
-      ),
-    );
-    metrics?.recordWrite('sweep', result);
-  }
+/** One search by id (test users included) for what the batch load omitted: what it also lacks is absent. */
+async function confirmMissing(deps: ActivityDeps, userIds: string[]): Promise<AbsentUser[]> {
+  const request = { userIds, withTestUser: true, limit: userIds.length, page: 0 };
+  const { page, sentAt } = await withDescopeFailures(
+    async (at) => ({ page: await deps.descope.searchUsers(request), sentAt: at }),
+    () => deps.metrics?.rateLimited.inc({ call: 'search' }),
+    deps.gates?.search,
+    deps.now,
+  );
+  const wanted = new Set(userIds);
+  const found = page.users.filter((u) => wanted.has(u.userId));
+  await writeFound(deps, found, sentAt);
+  const present = new Set(found.map((u) => u.userId));
+  return userIds.filter((id) => !present.has(id)).map((userId) => ({ userId, observedAt: sentAt }));
+}
+
+async function writeTombstones(deps: ActivityDeps, users: AbsentUser[]): Promise<number> {
+  const absent = users.map((u) => ({ kind: 'absent' as const, userId: u.userId, observedAt: u.observedAt }));
+  const result = await withStoreFailures(() => deps.store.writeUsers(absent, 'sweep'));
+  deps.metrics?.recordWrite('sweep', result);
+  return result.tombstoned;
+}
+
+/** Stops well inside the activity's one-minute timeout; the next sweep goes on where this one stopped. */
+async function pruneHistory(deps: ActivityDeps, retentionMs: number): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const beforeMs = now() - retentionMs;
+  const result = await deps.store.pruneHistory(beforeMs, Date.now() + 30_000); // a real deadline, whatever `now` says
+  await deps.store.setState(HISTORY_STATE_ID, { lastPrune: { at: new Date(now()), beforeMs, ...result } });
+}
+
+async function writeFound(deps: ActivityDeps, found: DescopeUser[], observedAt: number): Promise<void> {
+  if (found.length === 0) return;
+  const snapshots = found.map((user) => ({ kind: 'snapshot' as const, user, observedAt }));
+  const result = await withStoreFailures(() => deps.store.writeUsers(snapshots, 'sweep'));
+  deps.metrics?.recordWrite('sweep', result);
 }
