@@ -52,8 +52,9 @@ export function groupCommit(
 
   const commit = async (group: Waiting[]): Promise<void> => {
     const merged = mergeGroup(group.map((w) => w.work));
+    const gaveUp = allAborted(group.map((w) => w.signal));
     try {
-      const outcome = await startGroup(merged.work, allAborted(group.map((w) => w.signal)));
+      const outcome = await startGroup(merged.work, gaveUp.signal);
       group.forEach((waiting, i) => {
         const events = weightOf(waiting.work, false);
         waiting.resolve(
@@ -64,24 +65,29 @@ export function groupCommit(
       });
     } catch (error) {
       for (const waiting of group) waiting.reject(error);
+    } finally {
+      gaveUp.release();
     }
   };
 
   return (work, signal) =>
     new Promise<SinkResult>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      const waiting: Waiting = { work, signal, resolve, reject };
+      const onAbort = () => {
+        // Still waiting: it leaves the queue (the endpoint has answered 503). In flight: its start goes on.
+        const at = queue.indexOf(waiting);
+        if (at >= 0) queue.splice(at, 1);
+        reject(signal.reason);
+      };
+      const settled = () => signal.removeEventListener('abort', onAbort);
+      const waiting: Waiting = {
+        work,
+        signal,
+        resolve: (result) => (settled(), resolve(result)),
+        reject: (error) => (settled(), reject(error)),
+      };
       queue.push(waiting);
-      signal.addEventListener(
-        'abort',
-        () => {
-          // Still waiting: it leaves the queue (the endpoint has answered 503). In flight: its start goes on.
-          const at = queue.indexOf(waiting);
-          if (at >= 0) queue.splice(at, 1);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      signal.addEventListener('abort', onAbort, { once: true });
       pump();
     });
 }
@@ -127,8 +133,11 @@ export function mergeGroup(works: SinkWork[]): { work: SinkWork; repeats: number
   return { work: { applies, windows }, repeats };
 }
 
-/** Aborts once every delivery of the group has given up: then nobody waits for the start any more. */
-function allAborted(signals: AbortSignal[]): AbortSignal {
+/**
+ * Aborts once every delivery of the group has given up: then nobody waits for the start any more. `release`
+ * drops its listeners from the deliveries' signals once the start has returned.
+ */
+function allAborted(signals: AbortSignal[]): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   let left = signals.length;
   const one = () => {
@@ -139,5 +148,8 @@ function allAborted(signals: AbortSignal[]): AbortSignal {
     if (signal.aborted) one();
     else signal.addEventListener('abort', one, { once: true });
   }
-  return controller.signal;
+  const release = () => {
+    for (const signal of signals) signal.removeEventListener('abort', one);
+  };
+  return { signal: controller.signal, release };
 }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { groupCommit, mergeGroup, type StartGroup } from '../../src/webhook/groupCommit';
 import type { SinkResult, SinkWork } from '../../src/webhook/types';
@@ -100,7 +101,7 @@ describe('group commit of webhook deliveries', () => {
     expect(await stays).toMatchObject({ started: 1 });
   });
 
-  it('a group stops at maxWeight, counting the users batch events name; a heavier delivery goes alone', async () => {
+  it('a group stops at maxWeight, counting the users batch events name; a heavier delivery goes alone; nothing stays listening', async () => {
     const held = heldStarts();
     const submit = groupCommit(held.start, { maxInFlight: 1, maxWeight: 10 });
     const replies = [
@@ -116,6 +117,8 @@ describe('group commit of webhook deliveries', () => {
       held.calls.at(-1)!.settle(true);
     }
     await Promise.all(replies);
+    // Answered deliveries leave nothing listening on their signals.
+    expect(getEventListeners(never, 'abort')).toHaveLength(0);
     expect(held.calls.map((c) => c.work.applies.map((a) => a.eventId))).toEqual([
       ['busy'],
       ['x1', 'x2'],
