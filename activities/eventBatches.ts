@@ -1,5 +1,5 @@
 import { Batcher, type BatcherOptions } from './batcher';
-import { withDescopeFailures, type RateLimitGate } from './failures';
+import { sendToDescope, type RateLimitGate } from './failures';
 import type { BudgetKind } from './budget';
 import { contentHash, META, type DescopeUser, type UserObservation, type WriteResult } from '../src/store';
 import type { ActivityDeps } from './deps';
@@ -26,12 +26,7 @@ export function createEventBatches(deps: ActivityDeps, gates: Record<BudgetKind,
   const send = async <T>(kind: BudgetKind, call: () => Promise<T>) => {
     await gates[kind].pass();
     await budget?.take(kind);
-    return withDescopeFailures(
-      async (sentAt) => ({ value: await call(), sentAt }),
-      () => deps.metrics?.rateLimited.inc({ call: kind }),
-      gates[kind],
-      deps.now,
-    );
+    return sendToDescope(deps, kind, call, gates[kind]);
   };
 
   const loads = new Batcher<LoadAnswer>(async (ids) => {

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DescopeError, DescopeRateLimitError, NON_RETRYABLE_DESCOPE_ERRORS } from '../src/descope/errors';
 import { isRefusal, reasonOf } from '../src/store/refusals';
+import type { ActivityDeps } from './deps';
+import type { BudgetKind } from './budget';
 
 /**
  * Runs one Descope request and turns its failures into what Temporal should do: wait out a 429 for exactly
@@ -37,6 +39,24 @@ export async function withDescopeFailures<T>(
     if (error instanceof DescopeError) throw ApplicationFailure.create({ type: error.name, message: error.message });
     throw error;
   }
+}
+
+/**
+ * One Descope request of `kind` as the worker sends it: through `withDescopeFailures` with the worker's 429
+ * gate for that limit, its rate-limited counter and its clock. Returns the answer and when it was sent.
+ */
+export function sendToDescope<T>(
+  deps: ActivityDeps,
+  kind: BudgetKind,
+  call: () => Promise<T>,
+  gate: RateLimitGate | undefined = deps.gates?.[kind],
+): Promise<{ value: T; sentAt: number }> {
+  return withDescopeFailures(
+    async (sentAt) => ({ value: await call(), sentAt }),
+    () => deps.metrics?.rateLimited.inc({ call: kind }),
+    gate,
+    deps.now,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { withDescopeFailures, withStoreFailures } from './failures';
+import { sendToDescope, withStoreFailures } from './failures';
 import { withHeartbeats } from './heartbeat';
 import type { ActivityDeps } from './deps';
 import { HISTORY_STATE_ID } from '../src/store/historyRead';
@@ -47,12 +47,7 @@ export function sweepActivities(deps: ActivityDeps) {
 
 /** One batch load of the candidates: writes the ones Descope returns, returns the ids it omitted. */
 async function confirmAbsent(deps: ActivityDeps, userIds: string[]): Promise<string[]> {
-  const { found, sentAt } = await withDescopeFailures(
-    async (at) => ({ found: await deps.descope.loadUsers(userIds), sentAt: at }),
-    () => deps.metrics?.rateLimited.inc({ call: 'load' }),
-    deps.gates?.load,
-    deps.now,
-  );
+  const { value: found, sentAt } = await sendToDescope(deps, 'load', () => deps.descope.loadUsers(userIds));
   await writeFound(deps, found, sentAt);
   const present = new Set(found.map((u) => u.userId));
   return userIds.filter((id) => !present.has(id));
@@ -61,12 +56,7 @@ async function confirmAbsent(deps: ActivityDeps, userIds: string[]): Promise<str
 /** One search by id (test users included) for what the batch load omitted: what it also lacks is absent. */
 async function confirmMissing(deps: ActivityDeps, userIds: string[]): Promise<AbsentUser[]> {
   const request = { userIds, withTestUser: true, limit: userIds.length, page: 0 };
-  const { page, sentAt } = await withDescopeFailures(
-    async (at) => ({ page: await deps.descope.searchUsers(request), sentAt: at }),
-    () => deps.metrics?.rateLimited.inc({ call: 'search' }),
-    deps.gates?.search,
-    deps.now,
-  );
+  const { value: page, sentAt } = await sendToDescope(deps, 'search', () => deps.descope.searchUsers(request));
   const wanted = new Set(userIds);
   const found = page.users.filter((u) => wanted.has(u.userId));
   await writeFound(deps, found, sentAt);
