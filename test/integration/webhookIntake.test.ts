@@ -55,6 +55,11 @@ async function backfilledStack(seed: number, userCount: number): Promise<Stack> 
   return s;
 }
 
+/** The product's webhook app on the stack's store and task queue (the stack's own client unless given). */
+function webhookOn(s: Stack, options: Partial<Parameters<typeof startWebhook>[0]> = {}): Promise<RunningWebhook> {
+  return startWebhook({ client: s.client, store: s.store, taskQueue: s.taskQueue, projectId: s.projectId, ...options });
+}
+
 /** Every run of a workflow type on the stack's task queue, by workflow id. */
 async function runsById(s: Stack, type: string): Promise<Map<string, number>> {
   const runs = new Map<string, number>();
@@ -98,12 +103,7 @@ describe('acknowledging a delivery costs one Temporal call, whatever its size', 
   it('a 1-event and a 100-event delivery each cost one call; the intake starts every event workflow as its child', async () => {
     stack = await backfilledStack(61, 0);
     const { client, calls } = await countingClient();
-    webhook = await startWebhook({
-      client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
+    webhook = await webhookOn(stack, { client });
     for (let i = 0; i < 101; i++) stack.emulator.users.create({ email: `ack-${i}@example.com` });
     const [first, ...rest] = userEvents(stack);
     expect(rest).toHaveLength(100);
@@ -132,12 +132,7 @@ describe('acknowledging a delivery costs one Temporal call, whatever its size', 
     // Each start takes 300 ms more, as on a loaded server: the deliveries posted together then arrive while
     // the first starts are out, whatever this machine's speed.
     const { client, calls } = await countingClient(300);
-    webhook = await startWebhook({
-      client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
+    webhook = await webhookOn(stack, { client });
     for (let i = 0; i < 16; i++) stack.emulator.users.create({ email: `group-${i}@example.com` });
     const events = userEvents(stack);
     calls.length = 0;
@@ -158,12 +153,7 @@ describe('acknowledging a delivery costs one Temporal call, whatever its size', 
 describe('duplicates across deliveries', () => {
   it('the same delivery again, an event inside another delivery, a batch event redelivered: each event workflow exists once', async () => {
     stack = await backfilledStack(62, 40);
-    webhook = await startWebhook({
-      client: stack.client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
+    webhook = await webhookOn(stack);
     const users = stack.emulator.users.all();
     for (const u of users.slice(0, 6)) stack.emulator.users.update(u.userId, { givenName: 'Once' });
     const batch = users.slice(10, 30);
@@ -205,12 +195,7 @@ describe('duplicates across deliveries', () => {
 
   it('16 deliveries in flight, seeded, each a random slice of the same events: every event workflow once, MongoDB exact', async () => {
     stack = await backfilledStack(63, 30);
-    webhook = await startWebhook({
-      client: stack.client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
-    });
+    webhook = await webhookOn(stack);
     const users = stack.emulator.users.all();
     for (const u of users.slice(0, 20)) stack.emulator.users.update(u.userId, { name: `burst ${u.userId}` });
     for (const u of users.slice(20, 25)) stack.emulator.users.delete(u.userId);
@@ -232,11 +217,7 @@ describe('duplicates across deliveries', () => {
 describe('batch events that name no users go through the intake', () => {
   it('a reconciliation gets the event time and RECONCILE_OVERLAP, a sweep gets SWEEP_MAX_DELETE_FRACTION, and a redelivered UsersDeleted does not sweep again', async () => {
     stack = await backfilledStack(64, 20);
-    webhook = await startWebhook({
-      client: stack.client,
-      store: stack.store,
-      taskQueue: stack.taskQueue,
-      projectId: stack.projectId,
+    webhook = await webhookOn(stack, {
       overlapMs: 120_000,
       maxDeleteFraction: 0.3,
     });
