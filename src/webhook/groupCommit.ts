@@ -56,7 +56,7 @@ export function groupCommit(
     try {
       const outcome = await startGroup(merged.work, gaveUp.signal);
       group.forEach((waiting, i) => {
-        const events = weightOf(waiting.work, false);
+        const events = eventsIn(waiting.work);
         waiting.resolve(
           outcome.started
             ? { started: events - merged.repeats[i]!, duplicates: merged.repeats[i]!, intake: outcome.intake }
@@ -95,18 +95,22 @@ export function groupCommit(
 /** The oldest waiting deliveries, in arrival order, up to `maxWeight` (a heavier delivery alone goes alone). */
 function takeGroup(queue: Waiting[], maxWeight: number): Waiting[] {
   const group = [queue.shift()!];
-  let weight = weightOf(group[0]!.work, true);
-  while (queue.length > 0 && weight + weightOf(queue[0]!.work, true) <= maxWeight) {
+  let weight = weightOf(group[0]!.work);
+  while (queue.length > 0 && weight + weightOf(queue[0]!.work) <= maxWeight) {
     const next = queue.shift()!;
-    weight += weightOf(next.work, true);
+    weight += weightOf(next.work);
     group.push(next);
   }
   return group;
 }
 
-function weightOf(work: SinkWork, withUsers: boolean): number {
-  const users = withUsers ? work.applies.reduce((sum, a) => sum + (a.userIds?.length ?? 0), 0) : 0;
-  return work.applies.length + work.windows.length + users;
+function eventsIn(work: SinkWork): number {
+  return work.applies.length + work.windows.length;
+}
+
+/** What a delivery adds to a start's input: its events and the users its batch events name. */
+function weightOf(work: SinkWork): number {
+  return eventsIn(work) + work.applies.reduce((sum, a) => sum + (a.userIds?.length ?? 0), 0);
 }
 
 /**
