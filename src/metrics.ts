@@ -41,7 +41,7 @@ export class SyncMetrics {
     });
     this.drift = new Counter({
       name: 'descope_sync_reconcile_drift_total',
-      help: 'Users a reconciliation or sweep found stale (webhooks missed them), already current, or deleted.',
+      help: 'Users a reconciliation or sweep found missed by the webhooks, already current, or deleted.',
       labelNames: ['kind'],
       registers: [registry],
     });
@@ -104,7 +104,7 @@ export class SyncMetrics {
     // A re-read by reconciliation or a sweep measures how far the copy had drifted: what it had to change was
     // missed by the webhooks; what was already there (or newer) was current.
     if (source === 'reconcile' || source === 'sweep') {
-      this.drift.inc({ kind: 'stale' }, result.applied - result.tombstoned);
+      this.drift.inc({ kind: 'missed' }, result.applied - result.tombstoned);
       this.drift.inc({ kind: 'current' }, result.unchanged + result.stale);
       this.drift.inc({ kind: 'deleted' }, result.tombstoned);
     }

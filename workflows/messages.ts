@@ -127,8 +127,17 @@ export interface ReconcileInput {
 
 export interface ReconcileResult extends ScanResult {
   mode: 'incremental' | 'full';
-  /** Users that were already current (webhooks delivered them) versus stale (webhooks missed them). */
-  drift: { current: number; stale: number; deleted: number };
+  /**
+   * What the re-read found: users already `current` (webhooks delivered them), users the webhooks had `missed`
+   * (now written), users `deleted` (tombstoned by the sweep). `stale` is the name `missed` had until 2026-12-01,
+   * kept for readers of that name; write outcomes use `stale` for an observation older than the stored state.
+   */
+  drift: {
+    current: number;
+    missed: number;
+    deleted: number;
+    /** @deprecated the same count as `missed` */ stale: number;
+  };
   watermarkMs: number | null;
   /** Full mode: event records dropped for being older than the worker's EVENTS_RETENTION. */
   eventsPruned?: number;

@@ -8,6 +8,7 @@ import {
   type ReconcileInput,
   type ReconcileResult,
   type ScanCarry,
+  type WriteTotals,
 } from './messages';
 import {
   carryPause,
@@ -65,7 +66,7 @@ export async function reconcileUsers(given: ReconcileInput = {}): Promise<Reconc
   }
 
   const finishedAt = new Date(Date.now());
-  const drift = { current: carry.totals.unchanged + carry.totals.stale, stale: carry.totals.applied, deleted };
+  const drift = driftOf(carry.totals, deleted);
   // Only a run over the whole window since the watermark may move it; the store raises it, never lowers it.
   const watermarkMs = input.fromMs === undefined ? carry.cursor.upperMs : null;
   await store.saveSyncState(RECONCILE_STATE_ID, {
@@ -127,4 +128,10 @@ function fromBefore(timeMs: number, input: ReconcileInput): number {
 
 function numberOr(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
+}
+
+/** What a run found: users the webhooks had delivered, users they had missed (now written), users deleted. */
+function driftOf(totals: WriteTotals, deleted: number): ReconcileResult['drift'] {
+  const missed = totals.applied;
+  return { current: totals.unchanged + totals.stale, missed, deleted, stale: missed };
 }

@@ -13,7 +13,7 @@ export const reconcileCommand: Command = {
 
   --full   re-read every user and tombstone users Descope no longer has (deletion sweep)
   --force  let the sweep delete more than SWEEP_MAX_DELETE_FRACTION of stored users
-  --wait   wait for the result and print its summary (drift: current vs stale users)`,
+  --wait   wait for the result and print its summary (drift: users already current, missed by the webhooks, deleted)`,
   needsDescope: true,
   async run(ctx) {
     const { values } = parseFlags(ctx.argv, {
@@ -66,7 +66,7 @@ export const reconcileCommand: Command = {
 function summary(r: ReconcileResult): string {
   return [
     `Reconciliation (${r.mode}) completed: ${r.totals.seen} users read in ${r.requests} requests.`,
-    `  already current: ${r.drift.current}; stale, now fixed (webhooks missed them): ${r.drift.stale}; deleted: ${r.drift.deleted}`,
+    `  already current: ${r.drift.current}; missed by the webhooks, now fixed: ${r.drift.missed}; deleted: ${r.drift.deleted}`,
     r.watermarkMs ? `  watermark: ${new Date(r.watermarkMs).toISOString()}` : '',
   ]
     .filter(Boolean)

@@ -60,11 +60,11 @@ export function lastRun(run: unknown): string {
   if (!run || typeof run !== 'object') return 'never';
   const { finishedAt, drift } = run as {
     finishedAt?: unknown;
-    drift?: { stale?: number; current?: number; deleted?: number };
+    drift?: { missed?: number; stale?: number; current?: number; deleted?: number };
   };
   const at = finishedAt instanceof Date ? finishedAt.toISOString() : String(finishedAt ?? 'unknown time');
   if (!drift) return `finished ${at}`;
-  return `finished ${at}: ${drift.stale ?? 0} users the webhooks had missed, ${drift.current ?? 0} already current, ${drift.deleted ?? 0} deleted`;
+  return `finished ${at}: ${drift.missed ?? drift.stale ?? 0} users the webhooks had missed, ${drift.current ?? 0} already current, ${drift.deleted ?? 0} deleted`;
 }
 
 /**

@@ -115,7 +115,7 @@ describe.skipIf(skipReason)('the product on the Temporal cluster', () => {
     const doomed = live.slice(30, 36);
     for (const u of doomed) s.emulator.users.delete(u.userId);
     const incremental = await reconcile(s, 'cluster-incremental', { mode: 'incremental' });
-    expect(incremental.drift.stale).toBe(12);
+    expect(incremental.drift.missed).toBe(12);
     const sweep = await reconcile(s, 'cluster-sweep', { mode: 'full' });
     expect(sweep.drift.deleted).toBe(doomed.length);
     for (const u of doomed) expect((await s.store.getUser(u.userId))?.meta.deleted, u.userId).toBe(true);

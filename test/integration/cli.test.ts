@@ -261,7 +261,7 @@ describe('descope-sync reconcile', () => {
     const incremental = await runCli(s, ['reconcile', '--wait']);
     expect(incremental.code).toBe(0);
     expect(incremental.stdout).toMatch(/^Reconciliation \(incremental\) completed: 7 users read/m);
-    expect(incremental.stdout).toMatch(/already current: 0; stale, now fixed \(webhooks missed them\): 7; deleted: 0/);
+    expect(incremental.stdout).toMatch(/already current: 0; missed by the webhooks, now fixed: 7; deleted: 0/);
     expect(incremental.stdout).toMatch(/watermark: \d{4}-\d\d-\d\dT/);
     expect((await s.store.getUser(users[0]!.userId))?.user.name).toBe(`Renamed ${users[0]!.userId}`);
 
@@ -269,7 +269,7 @@ describe('descope-sync reconcile', () => {
     const full = await runCli(s, ['reconcile', '--full', '--wait', '--json']);
     expect(full.code).toBe(0);
     const result = jsonOf<ReconcileResult>(full);
-    expect(result).toMatchObject({ mode: 'full', drift: { current: 299, stale: 0, deleted: 1 } });
+    expect(result).toMatchObject({ mode: 'full', drift: { current: 299, missed: 0, stale: 0, deleted: 1 } });
     expect(result.totals.seen).toBe(299);
     expect(await s.store.countUsers()).toEqual({ live: 299, deleted: 1 });
 
