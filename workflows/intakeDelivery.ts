@@ -25,7 +25,7 @@ export interface IntakeInput {
   reconcile: { overlapMs: number; maxDeleteFraction: number };
   events: ApplyEventInput[];
   windows: IntakeWindow[];
-  /** Child starts per run before continuing as new (default 1,000; tests lower it). */
+  /** Child starts per run, at most, before continuing as new (default 1,000; tests lower it). */
   startsPerRun?: number;
   /** Carried across continue-as-new; the webhook leaves it out. */
   carry?: IntakeResult;
@@ -73,16 +73,16 @@ export async function intakeDelivery(input: IntakeInput): Promise<IntakeResult> 
     else tally.windowsShared += 1;
   }
   let rest = input.events;
-  let startedThisRun = 0;
+  let room = input.startsPerRun ?? STARTS_PER_RUN;
   while (rest.length > 0) {
-    if (startedThisRun >= (input.startsPerRun ?? STARTS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
+    if (room <= 0 || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof intakeDelivery>({ ...input, events: rest, windows: [], carry: tally });
     }
-    const chunk = rest.slice(0, CHUNK);
-    rest = rest.slice(CHUNK);
+    const chunk = rest.slice(0, Math.min(CHUNK, room));
+    rest = rest.slice(chunk.length);
     const outcomes = await Promise.all(chunk.map((event) => startOnce(startEvent(input, event))));
     for (const outcome of outcomes) tally[outcome === 'started' ? 'started' : 'duplicates'] += 1;
-    startedThisRun += chunk.length;
+    room -= chunk.length;
   }
   return tally;
 }
