@@ -88,7 +88,7 @@ describe('fault tests: nothing lost', () => {
     recordReliability({
       fault: 'Webhook deliveries dropped (30%), duplicated (30%), reordered',
       injected: stats.dropped + stats.duplicated,
-      outcome: `${beforeRepair} users stale after webhooks alone; reconcile + sweep repaired them`,
+      outcome: `${beforeRepair} users the webhooks alone had missed; reconcile + sweep repaired them`,
       lost,
     });
     expect(lost).toBe(0);
