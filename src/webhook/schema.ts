@@ -56,9 +56,6 @@ export const batchEventSchema = z.looseObject({
     .nullish(),
 });
 
-export type UserEvent = z.output<typeof userEventSchema>;
-export type BatchEvent = z.output<typeof batchEventSchema>;
-
 /** `[3].userId: expected string, received number`: a problem located inside the delivery. */
 export function describeProblem(at: readonly PropertyKey[], path: readonly PropertyKey[], message: string): string {
   return `${formatPath([...at, ...path])}: ${message.replace(/^Invalid input: /, '')}`;
