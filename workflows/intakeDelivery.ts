@@ -73,7 +73,7 @@ export async function intakeDelivery(input: IntakeInput): Promise<IntakeResult> 
     else tally.windowsShared += 1;
   }
   let rest = input.events;
-  let room = input.startsPerRun ?? STARTS_PER_RUN;
+  let room = Math.max(input.startsPerRun ?? STARTS_PER_RUN, 1);
   while (rest.length > 0) {
     if (room <= 0 || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof intakeDelivery>({ ...input, events: rest, windows: [], carry: tally });
