@@ -264,7 +264,7 @@ function grouped(v: Parsed) {
       path: v.WEBHOOK_PATH,
       auth: v.WEBHOOK_AUTH,
       token: v.WEBHOOK_TOKEN,
-      apiKeyHeader: v.WEBHOOK_API_KEY_HEADER.toLowerCase(),
+      apiKeyHeader: v.WEBHOOK_API_KEY_HEADER,
       apiKey: v.WEBHOOK_API_KEY,
       basicUser: v.WEBHOOK_BASIC_USER,
       basicPassword: v.WEBHOOK_BASIC_PASSWORD,

@@ -9,14 +9,16 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, defineSearchAttributeKey } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { storeActivities } from './activityProfiles';
 import {
   AUDIT_FEED_STATE_ID,
   WORKFLOW_TYPES,
   feedProgressQuery,
   feedSettingsSignal,
+  kindKey,
   pauseSignal,
+  projectKey,
   resumeSignal,
   workflowIds,
   type AuditFeedProgress,
@@ -61,9 +63,6 @@ export interface AuditFeedCarry {
   paused?: boolean;
   runs: number;
 }
-
-const kindKey = defineSearchAttributeKey('DescopeKind', 'KEYWORD');
-const projectKey = defineSearchAttributeKey('DescopeProjectId', 'KEYWORD');
 
 /**
  * The audit-search feed: every `intervalMs` it reads the user records Descope's audit search has since its

@@ -9,6 +9,8 @@ import {
 } from '@temporalio/workflow';
 import { searchActivities, storeActivities } from './activityProfiles';
 import {
+  DEFAULT_LANES,
+  MAX_LANES,
   RECONCILE_STATE_ID,
   pauseSignal,
   progressQuery,
@@ -31,7 +33,7 @@ import {
   scanState,
   type ScanControl,
 } from './scanControl';
-import { DEFAULT_LANES, MAX_LANES, laneScan } from './laneScan';
+import { laneScan } from './laneScan';
 import { parseTime } from './time';
 import type { ScanPageInput } from '../activities/scan';
 

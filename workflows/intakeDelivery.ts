@@ -6,12 +6,16 @@ import {
   workflowInfo,
   type ChildWorkflowOptions,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, type SearchAttributePair } from '@temporalio/common';
 import {
-  WorkflowExecutionAlreadyStartedError,
-  defineSearchAttributeKey,
-  type SearchAttributePair,
-} from '@temporalio/common';
-import { WORKFLOW_TYPES, workflowIds, type ApplyEventInput, type ReconcileInput } from './messages';
+  WORKFLOW_TYPES,
+  kindKey,
+  projectKey,
+  userKey,
+  workflowIds,
+  type ApplyEventInput,
+  type ReconcileInput,
+} from './messages';
 import type { IntakeWindow } from '../src/messages';
 
 export type { IntakeWindow };
@@ -49,11 +53,6 @@ const STARTS_PER_RUN = 1000;
 /** A burst of window events within one bucket (by `occurred`) shares one run. */
 const RECONCILE_BUCKET_MS = 5 * 60_000;
 const SWEEP_BUCKET_MS = 60 * 60_000;
-
-/** The names src/temporal/searchAttributes.ts registers (workflow code cannot import it). */
-const kindKey = defineSearchAttributeKey('DescopeKind', 'KEYWORD');
-const projectKey = defineSearchAttributeKey('DescopeProjectId', 'KEYWORD');
-const userKey = defineSearchAttributeKey('DescopeUserId', 'KEYWORD');
 
 /**
  * Takes one webhook delivery, made durable by a single start, and starts each event's own `applyAuditEvent`

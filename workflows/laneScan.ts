@@ -5,12 +5,6 @@ import { PAGES_PER_RUN, type ScanOptions } from './scanControl';
 import type { Activities } from '../activities';
 import type { ScanPageInput, ScanPageOutput } from '../activities/scan';
 
-/** Most lanes a backfill may read in parallel. */
-export const MAX_LANES = 16;
-
-/** Lanes (pages in flight) when the input names none. */
-export const DEFAULT_LANES = 8;
-
 /**
  * A keyset scan over several disjoint createdTime ranges ("lanes") at once, so that one page's Descope round
  * trip and MongoDB write overlap the next page's instead of waiting on it, and the search task queue's rate

@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ScanCursor, WriteTotals } from '../src/messages';
 
@@ -14,6 +15,19 @@ export const WORKFLOW_TYPES = {
   intake: 'intakeDelivery',
   auditFeed: 'auditFeed',
 } as const;
+
+/** The search attributes the product sets so the Web UI can filter its workflows (src/temporal registers them). */
+export const kindKey = defineSearchAttributeKey('DescopeKind', 'KEYWORD');
+export const projectKey = defineSearchAttributeKey('DescopeProjectId', 'KEYWORD');
+export const userKey = defineSearchAttributeKey('DescopeUserId', 'KEYWORD');
+
+/** Most lanes a backfill may read in parallel. */
+export const MAX_LANES = 16;
+/** Lanes (pages in flight) when the input names none. */
+export const DEFAULT_LANES = 8;
+
+/** How far before the watermark a reconciliation re-reads when its input names no overlap (RECONCILE_OVERLAP's default). */
+export const DEFAULT_OVERLAP_MS = 600_000;
 
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');

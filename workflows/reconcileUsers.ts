@@ -1,6 +1,7 @@
 import { continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { searchActivities, storeActivities } from './activityProfiles';
 import {
+  DEFAULT_OVERLAP_MS,
   RECONCILE_STATE_ID,
   pauseSignal,
   progressQuery,
@@ -22,9 +23,6 @@ import {
 } from './scanControl';
 import { laneScan } from './laneScan';
 import { sweepDeletions } from './sweepDeletions';
-
-/** Default re-read before the watermark (Descope's delay and clock skew); RECONCILE_OVERLAP sets it. */
-const DEFAULT_OVERLAP_MS = 600_000;
 
 /**
  * The safety net. Incremental: re-reads every user modified since the watermark (minus an overlap), so its

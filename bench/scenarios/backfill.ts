@@ -1,4 +1,4 @@
-import { DEFAULT_LANES } from '../../workflows/laneScan';
+import { DEFAULT_LANES } from '../../workflows/messages';
 import { reproduce } from '../options';
 import { startRig, type Rig } from '../rig';
 import { median, round } from '../stats';

@@ -1,5 +1,7 @@
 import { WorkflowNotFoundError, type Client, type Connection } from '@temporalio/client';
 import {
+  DEFAULT_LANES,
+  MAX_LANES,
   WORKFLOW_TYPES,
   pauseSignal,
   progressQuery,
@@ -17,7 +19,7 @@ import type { Command, CommandContext } from './commands';
 const HELP = `descope-sync backfill <start|pause|resume|cancel|status> [options]
 
   start    [--page-size N] [--lanes N] [--created-from T] [--created-to T] [--include-test-users] [--wait]
-           --lanes: pages in flight at once over disjoint creation-time slices (1-16, default 8)
+           --lanes: pages in flight at once over disjoint creation-time slices (1-${MAX_LANES}, default ${DEFAULT_LANES})
            while one runs: attaches to it; with options, exits 1 (they would not apply)
   pause    stop sending requests to Descope after the current page
   resume   continue a paused backfill
@@ -78,7 +80,7 @@ async function start(ctx: CommandContext, argv: string[], client: Client): Promi
   });
   const input: BackfillInput = {};
   if (values['page-size'] !== undefined) input.pageSize = integerFlag('page-size', values['page-size'], 1, 100);
-  if (values.lanes !== undefined) input.lanes = integerFlag('lanes', values.lanes, 1, 16);
+  if (values.lanes !== undefined) input.lanes = integerFlag('lanes', values.lanes, 1, MAX_LANES);
   if (values['created-from']) input.createdFrom = values['created-from'];
   if (values['created-to']) input.createdTo = values['created-to'];
   if (values['include-test-users'] || ctx.config.descope.includeTestUsers) input.includeTestUsers = true;

@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { kindKey, projectKey, userKey } from '../../workflows/messages';
 import { cacheDir } from './cache';
 import { goBuildOnce } from './goBuild';
 import { freePort, ownChild, stopProcess, waitFor } from './process';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 /** Custom search attributes the product sets so the Web UI can filter its workflows. */
-export const SEARCH_ATTRIBUTES = { DescopeKind: 'Keyword', DescopeProjectId: 'Keyword', DescopeUserId: 'Keyword' };
+export const SEARCH_ATTRIBUTES = Object.fromEntries([kindKey, projectKey, userKey].map((key) => [key.name, 'Keyword']));
 
 /** Resolves the Temporal CLI: TEMPORAL_CLI, then `temporal` on PATH, else builds it into the cache. */
 export async function resolveTemporalCli(log: (line: string) => void = () => {}): Promise<string> {

@@ -1,12 +1,11 @@
 import type { Connection } from '@temporalio/client';
-import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
+import { kindKey, projectKey, userKey } from '../../workflows/messages';
 
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (the proto package is CommonJS-only). */
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
-export const kindKey = defineSearchAttributeKey('DescopeKind', 'KEYWORD');
-export const projectKey = defineSearchAttributeKey('DescopeProjectId', 'KEYWORD');
-export const userKey = defineSearchAttributeKey('DescopeUserId', 'KEYWORD');
+export { kindKey, projectKey, userKey };
 
 /**
  * Registers the product's search attributes so the Web UI can filter ("failed event workflows for user X").

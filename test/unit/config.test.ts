@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDuration, settings, type SettingName } from '../../src/config';
+import { DEFAULT_OVERLAP_MS } from '../../workflows/messages';
 
 /** The ConfigError loadConfig throws for `env`; fails the test when it does not throw one. */
 function configError(env: Record<string, string>): ConfigError {
@@ -23,6 +24,10 @@ describe('loadConfig defaults', () => {
     expect(config.mongo).toEqual({ uri: 'mongodb://127.0.0.1:27017', db: 'descope_sync' });
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'descope-sync' });
     expect(config.webhook.port).toBe(3000);
+  });
+
+  it("gives a reconciliation the overlap its workflow assumes when started without one (the Web UI's form)", () => {
+    expect(loadConfig({}).reconcile.overlapMs).toBe(DEFAULT_OVERLAP_MS);
   });
 
   it('with an empty environment, runs in demo mode with no Descope credentials and no webhook auth', () => {

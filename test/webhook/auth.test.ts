@@ -68,7 +68,7 @@ const cases: Case[] = [
   },
   {
     mode: 'apikey',
-    config: { auth: 'apikey', apiKeyHeader: 'x-descope-key', apiKey: 'key-77ab' },
+    config: { auth: 'apikey', apiKeyHeader: 'X-Descope-Key', apiKey: 'key-77ab' }, // as typed in WEBHOOK_API_KEY_HEADER
     good: { 'X-Descope-Key': 'key-77ab' },
     bad: [
       ['no header', {}],
