@@ -5,8 +5,6 @@ import { kindKey, projectKey, userKey } from '../../workflows/messages';
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (the proto package is CommonJS-only). */
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
-export { kindKey, projectKey, userKey };
-
 /**
  * Registers the product's search attributes so the Web UI can filter ("failed event workflows for user X").
  * Returns false when the server refuses (no operator permission): workflows then start without them, since
