@@ -197,10 +197,14 @@ describe('descope-sync schedules', () => {
     };
     try {
       await s.startWorker();
-      const first = await runCli(s, ['schedules', 'apply', '--json']);
+      // A schedule also fires on its own, on the interval's boundaries (every 15 minutes by default): one that
+      // fell between `resume` and `status` made a second recent action (CI, 10:30:00Z). A year's interval keeps
+      // the only action in this test the one `trigger` asked for.
+      const quiet = { RECONCILE_INTERVAL: '365d', FULL_SWEEP_INTERVAL: '365d' };
+      const first = await runCli(s, ['schedules', 'apply', '--json'], quiet);
       expect(first.code).toBe(0);
       expect(jsonOf(first)).toEqual({ created: [ids.incremental, ids.sweep], updated: [] });
-      const second = await runCli(s, ['schedules', 'apply', '--json']);
+      const second = await runCli(s, ['schedules', 'apply', '--json'], quiet);
       expect(second.code).toBe(0);
       expect(jsonOf(second)).toEqual({ created: [], updated: [ids.incremental, ids.sweep] });
       // Schedule listing is eventually consistent; what matters is that there are exactly two, not four.
