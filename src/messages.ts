@@ -12,6 +12,14 @@ export interface ScanCursor {
   fromMs: number;
   /** Upper bound, epoch ms, inclusive. */
   upperMs: number;
+  /**
+   * Where the last full page stopped inside the second after `afterSecond`: the range's first `rows` users in the
+   * scan's order (time, then user id) have been read, the last of them `anchor` (one or two ids, in order). The
+   * next request starts at row `rows - anchor.length`, so it must begin with those users (see activities/keyset.ts).
+   */
+  resume?: { rows: number; anchor: string[] };
+  /** How often a resume point was not where it should be: past a few, the scan re-reads seconds from their start. */
+  resumeMisses?: number;
   /** Offset paging inside one second that holds more users than a page (bulk imports); second null: the whole range. */
   cluster?: {
     second: number | null;
@@ -23,6 +31,10 @@ export interface ScanCursor {
      * starts. A slice with it ends with its pages; the slice without it goes on past the second.
      */
     endPage?: number;
+    /** The row page 0 starts at (0 when absent): a second entered after a page of it was read goes on from there. */
+    base?: number;
+    /** The users the next page must begin with: set when the second is entered part-way, checked on its first page. */
+    anchor?: string[];
   };
   done: boolean;
 }

@@ -49,7 +49,7 @@ export function cut(lane: Lane, pieces: number, pageSize: number): Lane[] {
   const { cluster } = cursor;
   if (cluster) {
     if (cluster.second === null || cluster.total === null) return [];
-    const end = cluster.endPage ?? Math.ceil(cluster.total / pageSize);
+    const end = cluster.endPage ?? Math.ceil((cluster.total - (cluster.base ?? 0)) / pageSize);
     const k = Math.min(pieces, end - cluster.page);
     if (k < 2) return [];
     const at = (i: number) => cluster.page + Math.floor((i * (end - cluster.page)) / k);
@@ -70,12 +70,14 @@ export function cut(lane: Lane, pieces: number, pageSize: number): Lane[] {
   const k = Math.min(pieces, to - from);
   if (k < 2) return [];
   const at = (i: number) => from + Math.floor((i * (to - from)) / k);
+  // A slice starts at a second boundary: where its lane stopped inside a second stays with the lane.
+  const { resume: _lanes, ...start } = cursor;
   const slices = Array.from({ length: k - 1 }, (_, j): Lane => {
     const i = j + 1;
     const remaining = share(lane.remaining, k, i);
     const upperMs = i === k - 1 ? cursor.upperMs : at(i + 1) * 1000 + 999;
     return {
-      cursor: { ...cursor, afterSecond: null, fromMs: at(i) * 1000 + 999, upperMs, done: false },
+      cursor: { ...start, afterSecond: null, fromMs: at(i) * 1000 + 999, upperMs, done: false },
       remaining,
       busy: false,
     };

@@ -4,6 +4,8 @@ import { classifyHttpError, DescopeError, DescopeUnavailableError, USER_NOT_FOUN
 
 export interface SearchRequest {
   page?: number;
+  /** A row offset; when above 0 Descope uses it instead of `page * limit`. */
+  offset?: number;
   limit?: number;
   sort?: { field: string; desc?: boolean }[];
   fromCreatedTime?: number;

@@ -80,6 +80,23 @@ describe('user search', () => {
     );
   });
 
+  it('sorts by time then user id, in either direction, and by time then user id the other way', async () => {
+    const oldest = [...visible].sort(byCreated);
+    const byKey = (desc: boolean) => [
+      { field: 'createdTime', desc },
+      { field: 'id', desc },
+    ];
+    expect(ids((await search({ limit: 100, page: 3, sort: byKey(false) })).users)).toEqual(ids(oldest.slice(300, 400)));
+    const newest = [...oldest].reverse();
+    expect(ids((await search({ limit: 100, page: 1, sort: byKey(true) })).users)).toEqual(ids(newest.slice(100, 200)));
+    const mixed = [...visible].sort((a, b) => a.createdTime - b.createdTime || (a.userId < b.userId ? 1 : -1));
+    const sort = [
+      { field: 'createdTime', desc: false },
+      { field: 'id', desc: true },
+    ];
+    expect(ids((await search({ limit: 100, sort })).users)).toEqual(ids(mixed.slice(0, 100)));
+  });
+
   it('orders a bulk import that shares one createdTime second by userId', async () => {
     const seconds = new Map<number, number>();
     for (const user of visible) seconds.set(user.createdTime, (seconds.get(user.createdTime) ?? 0) + 1);

@@ -22,7 +22,7 @@ import {
  * CLI binary; nothing is downloaded). The real-server tests in test/integration cover the whole path.
  */
 
-/** Descope's search as documented: ms bounds (`from` exclusive, `to` inclusive), sorted pages by offset. */
+/** Descope's search as documented: ms bounds (`from` exclusive, `to` inclusive), sorted pages, `offset` over `page`. */
 function fakeDescope(users: DescopeUser[], calls: { searches: number; paused: () => boolean; whilePaused: number }) {
   const search = async (request: SearchRequest) => {
     calls.searches += 1;
@@ -33,7 +33,7 @@ function fakeDescope(users: DescopeUser[], calls: { searches: number; paused: ()
       .filter((u) => !request.toCreatedTime || ms(u) <= request.toCreatedTime)
       .sort((a, b) => ms(a) - ms(b) || a.userId.localeCompare(b.userId));
     const limit = request.limit ?? 100;
-    const start = (request.page ?? 0) * limit;
+    const start = request.offset && request.offset > 0 ? request.offset : (request.page ?? 0) * limit;
     return { users: matching.slice(start, start + limit), total: matching.length };
   };
   return { searchUsers: search } as unknown as DescopeApi;

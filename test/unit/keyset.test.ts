@@ -29,10 +29,25 @@ describe('nextRequest', () => {
     expect(nextRequest(cursorAt({ fromMs: 5000 }), 100)).toEqual({
       fromCreatedTime: 5000,
       toCreatedTime: UPPER_MS,
-      sort: [{ field: 'createdTime', desc: false }],
+      sort: [
+        { field: 'createdTime', desc: false },
+        { field: 'id', desc: false },
+      ],
       limit: 100,
       page: 0,
     });
+  });
+
+  it('resumes inside a second by row offset, from its anchor, and pages a second entered part-way by offset too', () => {
+    const resumed = nextRequest(cursorAt({ afterSecond: T0, resume: { rows: 37, anchor: ['a', 'b'] } }), 100);
+    expect(resumed).toMatchObject({ fromCreatedTime: T0 * 1000 + 999, page: 0, offset: 35 });
+    const anchor = ['c', 'd'];
+    const entered = cursorAt({ cluster: { second: T0, page: 1, total: null, restarts: 0, base: 30, anchor } });
+    expect(nextRequest(entered, 100)).toMatchObject({ fromCreatedTime: T0 * 1000 - 1, page: 0, offset: 130 });
+    // A step back to the second's start asks for its first page.
+    const back = cursorAt({ cluster: { second: T0, page: 0, total: 99, restarts: 1, base: -2 } });
+    expect(nextRequest(back, 100)).toMatchObject({ page: 0 });
+    expect(nextRequest(back, 100).offset).toBeUndefined();
   });
 
   it('after a second, asks for users of the next second onwards (from is exclusive, in ms)', () => {
@@ -89,20 +104,59 @@ describe('advance', () => {
     expect(next.afterSecond).toBe(Math.floor(UPPER_MS / 1000));
   });
 
-  it('when a page is full, the next request re-reads the last second of the page', () => {
-    const next = advance(cursorAt(), usersAt([T0, T0 + 1, T0 + 5, T0 + 5]), 50, 4);
-    expect(next).toMatchObject({ afterSecond: T0 + 4, done: false });
+  it('when a page is full, the next request resumes inside its last second, anchored on the last users read', () => {
+    const page = usersAt([T0, T0 + 1, T0 + 5, T0 + 5]);
+    const next = advance(cursorAt(), page, 50, 4);
+    expect(next).toMatchObject({ afterSecond: T0 + 4, done: false, resume: { rows: 2, anchor: ['U2', 'U3'] } });
     expect(next.cluster).toBeUndefined();
+    expect(usersToWrite(cursorAt(), page, 4)).toEqual(page);
+    // The second after it: a page that begins with the anchor is written past it, and resumes in its own last second.
+    const after = [page[2]!, page[3]!, { userId: 'X', createdTime: T0 + 6 }, { userId: 'Y', createdTime: T0 + 9 }];
+    expect(usersToWrite(next, after, 4).map((u) => u.userId)).toEqual(['X', 'Y']);
+    expect(advance(next, after, 50, 4)).toMatchObject({ afterSecond: T0 + 8, resume: { rows: 1, anchor: ['Y'] } });
   });
 
-  it('uses the latest second of the page even when Descope returns the page out of order', () => {
-    expect(advance(cursorAt(), usersAt([T0 + 9, T0, T0 + 3]), 50, 3).afterSecond).toBe(T0 + 8);
+  it('a resumed page that does not begin with its anchor is dropped, and the second read from its start', () => {
+    const cursor = cursorAt({ afterSecond: T0 + 4, resume: { rows: 2, anchor: ['U2', 'U3'] } });
+    const moved = [{ userId: 'U3', createdTime: T0 + 5 }, ...usersAt([T0 + 6, T0 + 7, T0 + 8]).slice(1)];
+    expect(usersToWrite(cursor, moved, 4)).toEqual([]);
+    const next = advance(cursor, moved, 50, 4);
+    expect(next).toMatchObject({ afterSecond: T0 + 4, resumeMisses: 1 });
+    expect(next.resume).toBeUndefined();
   });
 
-  it('when a full page is one single second, pages that second by offset from its start', () => {
+  it('after three misses, a scan re-reads the last second of each full page from its start, as without offsets', () => {
+    const page = usersAt([T0, T0 + 1, T0 + 5, T0 + 5]);
+    const cursor = cursorAt({ resumeMisses: 3 });
+    expect(advance(cursor, page, 50, 4)).toMatchObject({ afterSecond: T0 + 4, resumeMisses: 3 });
+    expect(advance(cursor, page, 50, 4).resume).toBeUndefined();
+    expect(usersToWrite(cursor, page, 4).map((u) => u.userId)).toEqual(['U0', 'U1']);
+  });
+
+  it('uses the latest second of the page even when Descope returns the page out of order (and does not resume)', () => {
+    const next = advance(cursorAt(), usersAt([T0 + 9, T0, T0 + 3]), 50, 3);
+    expect(next.afterSecond).toBe(T0 + 8);
+    expect(next.resume).toBeUndefined();
+  });
+
+  it('when a full page is one single second, pages that second by offset from where the page stopped', () => {
     const next = advance(cursorAt({ afterSecond: T0 - 10 }), usersAt([T0, T0, T0]), 500, 3);
-    expect(next.cluster).toEqual({ second: T0, page: 0, total: null, restarts: 0 });
+    // Page 1 starts two rows before the page's end, with the anchor U1, U2.
+    expect(next.cluster).toEqual({ second: T0, page: 1, total: null, restarts: 0, base: -2, anchor: ['U1', 'U2'] });
     expect(next.afterSecond).toBe(T0 - 10);
+    expect(nextRequest(next, 3).offset).toBe(1);
+    // Its first page begins with the anchor: paging goes on; otherwise it starts the second again.
+    const onward = [{ userId: 'U1' }, { userId: 'U2' }, { userId: 'U3' }].map((u) => ({ ...u, createdTime: T0 }));
+    expect(advance(next, onward, 400, 3).cluster).toEqual({ second: T0, page: 2, total: 400, restarts: 0, base: -2 });
+    expect(usersToWrite(next, onward, 3).map((u) => u.userId)).toEqual(['U3']);
+    const shifted = advance(next, onward.slice(1), 399, 3);
+    expect(shifted.cluster).toEqual({ second: T0, page: 0, total: null, restarts: 1 });
+    expect(shifted.resumeMisses).toBe(1);
+  });
+
+  it('with pages of one user there is no room for an anchor: a full page of one second is paged from its start', () => {
+    const next = advance(cursorAt({ afterSecond: T0 - 10 }), usersAt([T0]), 500, 1);
+    expect(next.cluster).toEqual({ second: T0, page: 0, total: null, restarts: 0 });
   });
 
   it('inside a crowded second, a full page moves to the next page and remembers the total', () => {
@@ -181,7 +235,7 @@ function fakeSearch(live: Map<string, SimUser>, field: Field, seed: number): (re
       return a.tie - b.tie;
     });
     const limit = request.limit ?? 100;
-    const start = (request.page ?? 0) * limit;
+    const start = request.offset && request.offset > 0 ? request.offset : (request.page ?? 0) * limit;
     const users = shuffled.slice(start, start + limit).map(({ user }) => toDescope(user, field));
     return { users, total: matches.length };
   };
@@ -255,6 +309,36 @@ describe('a keyset scan against a Descope-like search', () => {
     }
   }
 
+  for (const pageSize of [3, 7, 100]) {
+    it(`when nothing changes, reads each user once but for the one or two per request that anchor it (pages of ${pageSize})`, () => {
+      const search = fakeSearch(liveMap(users), 'createdTime', pageSize);
+      let rows = 0;
+      const counted = (request: SearchRequest) => {
+        const page = search(request);
+        rows += page.users.length;
+        return page;
+      };
+      const run = runScan(counted, { field: 'createdTime', pageSize });
+      expect(run.read.size).toBe(users.length);
+      expect(rows - users.length).toBeLessThanOrEqual(2 * run.requests);
+      // Each request brings at least pageSize - 2 new users, but for the short page that ends each crowded
+      // second and the scan's last one.
+      const crowded = sizes.filter((size) => size > pageSize).length;
+      expect(run.requests).toBeLessThanOrEqual(Math.ceil(users.length / (pageSize - 2)) + crowded + 1);
+    });
+  }
+
+  it('against a Descope that ignores `offset`, still reads every user, and stops resuming after three misses', () => {
+    const search = fakeSearch(liveMap(users), 'createdTime', 5);
+    const ignoring = (request: SearchRequest) => search({ ...request, offset: undefined });
+    const run = runScan(ignoring, { field: 'createdTime', pageSize: 33 });
+    expect(run.read.size).toBe(users.length);
+    const offsets = runScan(search, { field: 'createdTime', pageSize: 33 });
+    // The misses cost at most one page each, and then it pages as without offsets.
+    expect(run.requests).toBeLessThanOrEqual(3 * Math.ceil(users.length / 33) + sizes.length + 3);
+    expect(run.requests).toBeGreaterThan(offsets.requests);
+  });
+
   it('stops at the upper bound, inside a crowded second', () => {
     const second = T0 + 7;
     const crowd = Array.from({ length: 250 }, (_, i) => ({
@@ -312,6 +396,8 @@ const simUser = fc.record({
   offsetMs: fc.integer({ min: 0, max: 999 }),
   survives: fc.boolean(),
   hidesField: fc.integer({ min: 0, max: 24 }).map((n) => n === 0),
+  /** Changed while the scan runs (one in ten): its time moves later, maybe still inside the range. */
+  moves: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
 });
 
 const scenario = fc.record({
@@ -322,44 +408,66 @@ const scenario = fc.record({
   pageSize: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 100 })),
   /** Per request, indexes (modulo the doomed users still alive) of users deleted just before it. */
   deletions: fc.array(fc.array(fc.nat(), { maxLength: 8 }), { maxLength: 200, size: 'max' }),
+  /** Per request, indexes (modulo the users that change) of users whose time moves just before it, and how far. */
+  changes: fc.array(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5 })), { maxLength: 4 }), {
+    maxLength: 200,
+  }),
   upperSecond: fc.integer({ min: 0, max: 41 }),
   /** Whether some users lack the field (the scan falls back to offset paging over the range). */
   someHideField: fc.boolean(),
   seed: fc.integer(),
 });
 
-describe('a keyset scan while users are deleted', () => {
-  it('reads every user that survives the scan, and nothing after the upper bound', () => {
+describe('a keyset scan while users are deleted and changed', () => {
+  it('reads every user that survives the scan unchanged, and nothing after the upper bound', () => {
     fc.assert(
-      fc.property(scenario, ({ users, spanSeconds, field, pageSize, deletions, upperSecond, someHideField, seed }) => {
+      fc.property(scenario, (input) => {
+        const { users, spanSeconds, field, pageSize, deletions, changes, upperSecond, someHideField, seed } = input;
         const sim = users.map((u, i) => ({
           userId: `U${i}`,
           second: T0 + (u.second % spanSeconds),
           ms: (T0 + (u.second % spanSeconds)) * 1000 + u.offsetMs,
           hidesField: someHideField && u.hidesField,
           survives: u.survives,
+          // Where users lack the field, the range is paged by plain offset, whose only guard is Descope's total:
+          // a change that keeps a user inside the range leaves it unchanged. Real scans fix their upper bound
+          // before they start, so a change made while one runs takes its user out of the range (the total falls).
+          moves: !someHideField && u.moves,
         }));
         const upperMs = (T0 + upperSecond) * 1000 + 500;
-        const byId = liveMap(sim);
+        const byId = new Map(sim.map((u) => [u.userId, u]));
         const live = liveMap(sim);
         const doomed = sim.filter((u) => !u.survives);
+        const changing = sim.filter((u) => u.moves);
+        let moved = 0;
         const between = (request: number) => {
           for (const pick of deletions[request] ?? []) {
             const alive = doomed.filter((u) => live.has(u.userId));
             const victim = alive[pick % Math.max(alive.length, 1)];
             if (victim) live.delete(victim.userId);
           }
+          // A change moves a user later in the order (Descope bumps its time), often still inside the range:
+          // rows behind it slide back by one, as for a deletion, with no change in Descope's total.
+          for (const [pick, seconds] of changes[request] ?? []) {
+            const alive = changing.filter((u) => live.has(u.userId));
+            const user = alive[pick % Math.max(alive.length, 1)];
+            if (!user) continue;
+            live.set(user.userId, { ...user, second: user.second + seconds, ms: user.ms + seconds * 1000 });
+            moved += 1;
+          }
         };
         const run = runScan(fakeSearch(live, field, seed), { field, pageSize, upperMs, between });
-        const expected = sim.filter((u) => u.survives && u.ms <= upperMs).map((u) => u.userId);
+        const expected = sim.filter((u) => u.survives && !u.moves && u.ms <= upperMs).map((u) => u.userId);
         expect(expected.filter((id) => !run.read.has(id))).toEqual([]);
-        expect([...run.read].filter((id) => (byId.get(id)?.ms ?? 0) > upperMs)).toEqual([]);
-        // A deletion costs at most the discarded page and one page stepped back.
+        const after = [...run.read].filter((id) => !byId.get(id)?.moves && (byId.get(id)?.ms ?? 0) > upperMs);
+        expect(after).toEqual([]);
+        // A deletion or a change costs at most the discarded page and one page stepped back.
         const seconds = new Set(sim.map((u) => u.second)).size;
         const deleted = sim.length - live.size;
-        expect(run.requests).toBeLessThanOrEqual(3 * Math.ceil(sim.length / pageSize) + 2 * seconds + 2 * deleted + 2);
+        const bound = 3 * Math.ceil(sim.length / pageSize) + 2 * seconds + 2 * (deleted + moved) + 2;
+        expect(run.requests).toBeLessThanOrEqual(bound);
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 });
@@ -367,24 +475,27 @@ describe('a keyset scan while users are deleted', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Property: the same, read over several lanes at once (the backfill's laneScan), pages completing in any order.
 
-describe('a lane scan while users are deleted', () => {
+describe('a lane scan while users are deleted and changed', () => {
   it('reads every user that survives, each once when nothing changes, whatever order the lanes complete in', () => {
     fc.assert(
       fc.property(
         scenario,
         fc.integer({ min: 2, max: 16 }),
         fc.array(fc.nat(), { maxLength: 400 }),
-        ({ users, spanSeconds, pageSize, deletions, upperSecond, seed }, width, picks) => {
+        ({ users, spanSeconds, pageSize, deletions, changes, upperSecond, seed }, width, picks) => {
           const sim = users.map((u, i) => ({
             userId: `U${i}`,
             second: T0 + (u.second % spanSeconds),
             ms: (T0 + (u.second % spanSeconds)) * 1000 + u.offsetMs,
             hidesField: false,
             survives: u.survives,
+            moves: u.moves,
           }));
           const upperMs = (T0 + upperSecond) * 1000 + 500;
           const live = liveMap(sim);
           const doomed = sim.filter((u) => !u.survives);
+          const changing = sim.filter((u) => u.moves);
+          let moved = 0;
           const search = fakeSearch(live, 'createdTime', seed);
           const lanes: Lane[] = [{ cursor: cursorAt({ upperMs }), remaining: null, busy: false }];
           const read = new Map<string, number>();
@@ -396,6 +507,13 @@ describe('a lane scan while users are deleted', () => {
               const alive = doomed.filter((u) => live.has(u.userId));
               const victim = alive[pick % Math.max(alive.length, 1)];
               if (victim) live.delete(victim.userId);
+            }
+            for (const [pick, seconds] of changes[requests] ?? []) {
+              const alive = changing.filter((u) => live.has(u.userId));
+              const user = alive[pick % Math.max(alive.length, 1)];
+              if (!user) continue;
+              live.set(user.userId, { ...user, second: user.second + seconds, ms: user.ms + seconds * 1000 });
+              moved += 1;
             }
             // Any lane may be the next to complete a page: the simulation picks one.
             const lane = lanes[(picks[requests % Math.max(picks.length, 1)] ?? 0) % lanes.length]!;
@@ -413,11 +531,12 @@ describe('a lane scan while users are deleted', () => {
             );
             expect(lanes.length).toBeLessThanOrEqual(width);
           }
-          const expected = sim.filter((u) => u.survives && u.ms <= upperMs).map((u) => u.userId);
+          const expected = sim.filter((u) => u.survives && !u.moves && u.ms <= upperMs).map((u) => u.userId);
           expect(expected.filter((id) => !(read.get(id)! > 0))).toEqual([]);
-          expect([...read.keys()].filter((id) => sim.find((u) => u.userId === id)!.ms > upperMs)).toEqual([]);
-          if (live.size === sim.length) {
-            // Nothing was deleted: every user in range is written exactly once, and lanes cost few extra requests.
+          const late = (id: string) => sim.find((u) => u.userId === id && !u.moves && u.ms > upperMs);
+          expect([...read.keys()].filter(late)).toEqual([]);
+          if (live.size === sim.length && moved === 0) {
+            // Nothing changed: every user in range is written exactly once, and lanes cost few extra requests.
             expect(written).toBe(sim.filter((u) => u.ms <= upperMs).length);
             const seconds = new Set(sim.map((u) => u.second)).size;
             expect(requests).toBeLessThanOrEqual(3 * Math.ceil(sim.length / pageSize) + 2 * seconds + 2 * width + 2);

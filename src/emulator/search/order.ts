@@ -42,8 +42,10 @@ export interface IndexOrder {
 /** Which time index already yields the requested order, if any, and in which direction. */
 export function indexOrder(sort: SearchQuery['sort']): IndexOrder | undefined {
   if (sort.length === 0) return { index: 'created', desc: false };
-  const [first] = sort;
-  if (sort.length !== 1 || !first) return undefined;
+  const [first, second] = sort;
+  if (!first || sort.length > 2) return undefined;
+  // The indexes break ties by user id in the first key's direction: an explicit such tie-break is their order too.
+  if (second && (second.field !== 'id' || second.desc !== first.desc)) return undefined;
   if (first.field === 'createdTime') return { index: 'created', desc: first.desc };
   if (first.field === 'modifiedTime') return { index: 'modified', desc: first.desc };
   return undefined;
