@@ -418,6 +418,32 @@ const scenario = fc.record({
   seed: fc.integer(),
 });
 
+/** Deletes the users `picks` names (modulo the doomed users still alive) before a request. */
+function deleteSome(live: Map<string, SimUser>, doomed: SimUser[], picks: number[] = []): void {
+  for (const pick of picks) {
+    const alive = doomed.filter((u) => live.has(u.userId));
+    const victim = alive[pick % Math.max(alive.length, 1)];
+    if (victim) live.delete(victim.userId);
+  }
+}
+
+/**
+ * Changes the users `picks` names before a request: a change moves a user later in the order (Descope bumps its
+ * time), often still inside the range, so rows behind it slide back by one, as for a deletion, with no change in
+ * Descope's total. Returns how many moved.
+ */
+function changeSome(live: Map<string, SimUser>, changing: SimUser[], picks: [number, number][] = []): number {
+  let moved = 0;
+  for (const [pick, seconds] of picks) {
+    const alive = changing.filter((u) => live.has(u.userId));
+    const user = alive[pick % Math.max(alive.length, 1)];
+    if (!user) continue;
+    live.set(user.userId, { ...user, second: user.second + seconds, ms: user.ms + seconds * 1000 });
+    moved += 1;
+  }
+  return moved;
+}
+
 describe('a keyset scan while users are deleted and changed', () => {
   it('reads every user that survives the scan unchanged, and nothing after the upper bound', () => {
     fc.assert(
@@ -441,20 +467,8 @@ describe('a keyset scan while users are deleted and changed', () => {
         const changing = sim.filter((u) => u.moves);
         let moved = 0;
         const between = (request: number) => {
-          for (const pick of deletions[request] ?? []) {
-            const alive = doomed.filter((u) => live.has(u.userId));
-            const victim = alive[pick % Math.max(alive.length, 1)];
-            if (victim) live.delete(victim.userId);
-          }
-          // A change moves a user later in the order (Descope bumps its time), often still inside the range:
-          // rows behind it slide back by one, as for a deletion, with no change in Descope's total.
-          for (const [pick, seconds] of changes[request] ?? []) {
-            const alive = changing.filter((u) => live.has(u.userId));
-            const user = alive[pick % Math.max(alive.length, 1)];
-            if (!user) continue;
-            live.set(user.userId, { ...user, second: user.second + seconds, ms: user.ms + seconds * 1000 });
-            moved += 1;
-          }
+          deleteSome(live, doomed, deletions[request]);
+          moved += changeSome(live, changing, changes[request]);
         };
         const run = runScan(fakeSearch(live, field, seed), { field, pageSize, upperMs, between });
         const expected = sim.filter((u) => u.survives && !u.moves && u.ms <= upperMs).map((u) => u.userId);
@@ -503,18 +517,8 @@ describe('a lane scan while users are deleted and changed', () => {
           let written = 0;
           while (lanes.length > 0) {
             if (requests > 100_000) throw new Error('lane scan did not finish');
-            for (const pick of deletions[requests] ?? []) {
-              const alive = doomed.filter((u) => live.has(u.userId));
-              const victim = alive[pick % Math.max(alive.length, 1)];
-              if (victim) live.delete(victim.userId);
-            }
-            for (const [pick, seconds] of changes[requests] ?? []) {
-              const alive = changing.filter((u) => live.has(u.userId));
-              const user = alive[pick % Math.max(alive.length, 1)];
-              if (!user) continue;
-              live.set(user.userId, { ...user, second: user.second + seconds, ms: user.ms + seconds * 1000 });
-              moved += 1;
-            }
+            deleteSome(live, doomed, deletions[requests]);
+            moved += changeSome(live, changing, changes[requests]);
             // Any lane may be the next to complete a page: the simulation picks one.
             const lane = lanes[(picks[requests % Math.max(picks.length, 1)] ?? 0) % lanes.length]!;
             const page = search(nextRequest(lane.cursor, pageSize));
