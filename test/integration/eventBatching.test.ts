@@ -85,7 +85,10 @@ describe('batched event reads (against the real servers and the emulator)', () =
     const started = Date.now();
     const event = { eventId: 'batch-5000', action: 'UsersCreated', userIds: created.map((u) => u.userId) };
     await deliver(stack, { ...event, receivedMs: started });
-    await applied(stack, [event.eventId], 180_000);
+    // FerretDB v1 scans every stored user for each of the 1,000 replaces (see Known limitations): 116 s in one
+    // CI run on this machine, over 180 s in the next with other test files busy beside it. The figure here is
+    // the request count; the wait only has to end.
+    await applied(stack, [event.eventId], 360_000);
     const seconds = (Date.now() - started) / 1000;
     expect(descopeRequests(stack)).toBeLessThanOrEqual(Math.ceil(5000 / 100) + 2);
     expect(stack.emulator.counters.total('loadUsers', 429) + stack.emulator.counters.total('search', 429)).toBe(0);
@@ -108,13 +111,16 @@ describe('batched event reads (against the real servers and the emulator)', () =
     const started = Date.now();
     const event = { eventId: `batch-${n}`, action: 'UsersModified', userIds: users.map((u) => u.userId) };
     await deliver(stack, { ...event, receivedMs: started });
-    await applied(stack, [event.eventId], 180_000);
+    // FerretDB v1 scans every stored user for each of the 1,000 replaces (see Known limitations): 116 s in one
+    // CI run on this machine, over 180 s in the next with other test files busy beside it. The figure here is
+    // the request count; the wait only has to end.
+    await applied(stack, [event.eventId], 360_000);
     const seconds = (Date.now() - started) / 1000;
     expect(descopeRequests(stack)).toBeLessThanOrEqual(Math.ceil(n / 100) + 2);
     expect(await stack.store.events.findOne({ _id: event.eventId })).toMatchObject({ counts: { applied: n } });
     await expectExactCopy(stack);
     console.log(`${n}-user UsersModified: ${seconds.toFixed(1)} s, ${descopeRequests(stack)} Descope requests`);
-  }, 240_000);
+  }, 420_000);
 
   it('a UsersDeleted event: users neither the batch load nor the one userIds search returns are tombstoned', async () => {
     stack = await startStack({ emulator: { seed: 63, userCount: 250, testUserCount: 0 } });
